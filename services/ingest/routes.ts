@@ -1,0 +1,110 @@
+// The ingest edge: every route that accepts spans. Each request is authenticated, admitted (overload /
+// rate limits), decoded, normalized into canonical span envelopes, put on the bus, and only then
+// acknowledged. Bad items are reported by index and reason; their valid siblings are still accepted.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { authenticate } from "../../lib/auth/credentials.ts";
+import type { Principal } from "../../lib/auth/keys.ts";
+import { TracerelayError } from "../../lib/errors.ts";
+import { parseJsonBody, registerRawBodies } from "../../lib/http/body.ts";
+import type { SpanEnvelope } from "../../lib/span/envelope.ts";
+import { processLangfuseBatch } from "./langfuse/batch.ts";
+import { decodeOtlpTraces, encodeOtlpResponse, isProtobuf } from "./otlp/index.ts";
+import { normalizeOtlp } from "./normalizers/index.ts";
+import { publishEnvelopes } from "./publish.ts";
+import type { IngestDeps } from "./types.ts";
+import { parseWebhookSpans } from "./webhook/spans.ts";
+import { verifyWebhookSignature } from "./webhook/verify.ts";
+
+export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Promise<void> {
+  const { config, metrics } = deps;
+  registerRawBodies(app);
+
+  /** Authenticates, admits, runs `work`, releases; records latency and outcome. */
+  async function admitted<T>(request: FastifyRequest, route: string, principalOf: () => Principal, work: (p: Principal) => Promise<T>): Promise<T> {
+    const started = performance.now();
+    const principal = principalOf();
+    deps.admission.admit(principal.projectId);
+    try {
+      return await work(principal);
+    } finally {
+      deps.admission.release();
+      metrics.ackLatency.observe({ route }, (performance.now() - started) / 1000);
+      request.log.trace({ route }, "ingest done");
+    }
+  }
+
+  const otlpHandler = (route: string) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const body = request.body as Buffer | undefined;
+    const contentType = String(request.headers["content-type"] ?? "");
+    const protobuf = isProtobuf(contentType);
+    return admitted(request, route, () => authenticate(deps.keys, request.headers), async (principal) => {
+      if (!body || body.length === 0) throw new TracerelayError("TR_OTLP_DECODE", "empty body: expected an ExportTraceServiceRequest");
+      const decoded = decodeOtlpTraces(body, contentType);
+      const { spans, rejected } = normalizeOtlp(decoded, {
+        projectId: principal.projectId,
+        format: "otlp",
+        priceOverrides: config.pricing.models,
+      });
+      await publishEnvelopes(deps.bus, spans.map((span) => ({ span })));
+      metrics.spansReceived.inc({ source: "otlp", outcome: "accepted" }, spans.length);
+      if (rejected.length) metrics.spansReceived.inc({ source: "otlp", outcome: "rejected" }, rejected.length);
+      const message = rejected.length
+        ? rejected
+            .slice(0, 20)
+            .map((r) => `span ${r.index}${r.spanId ? ` (${r.spanId})` : ""}: ${r.reason}`)
+            .join("; ")
+        : "";
+      const partial = rejected.length ? { rejectedSpans: rejected.length, errorMessage: message } : undefined;
+      reply.header("content-type", protobuf ? "application/x-protobuf" : "application/json");
+      return reply.status(200).send(encodeOtlpResponse(partial, protobuf));
+    });
+  };
+
+  const otlpLimit = { bodyLimit: config.server.body_limit_bytes };
+  app.post("/v1/traces", otlpLimit, otlpHandler("otlp"));
+  app.post("/api/public/otel/v1/traces", otlpLimit, otlpHandler("langfuse_otel"));
+
+  app.post("/api/public/ingestion", { bodyLimit: config.server.langfuse_body_limit_bytes }, async (request, reply) =>
+    admitted(request, "langfuse_ingestion", () => authenticate(deps.keys, request.headers), async (principal) => {
+      const value = parseJsonBody(request.body as Buffer, config.server.max_json_depth);
+      const { envelopes, results } = processLangfuseBatch(value, { projectId: principal.projectId });
+      await publishEnvelopes(deps.bus, envelopes);
+      metrics.spansReceived.inc({ source: "langfuse", outcome: "accepted" }, envelopes.length);
+      if (results.errors.length) metrics.spansReceived.inc({ source: "langfuse", outcome: "rejected" }, results.errors.length);
+      return reply.status(207).send(results);
+    }),
+  );
+
+  app.post<{ Params: { source: string } }>("/v1/webhooks/:source", otlpLimit, async (request, reply) => {
+    const source = config.webhooks[request.params.source];
+    if (!source) throw new TracerelayError("TR_WEBHOOK_SOURCE", `no webhook source "${request.params.source}" in the configuration (webhooks.<name>.secret)`);
+    const raw = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
+    const principalOf = (): Principal => {
+      const verdict = verifyWebhookSignature({
+        secret: source.secret,
+        timestampHeader: header(request, "x-tracerelay-timestamp"),
+        signatureHeader: header(request, "x-tracerelay-signature"),
+        rawBody: raw,
+        nowMs: Date.now(),
+      });
+      if (!verdict.ok) throw new TracerelayError("TR_WEBHOOK_SIGNATURE", verdict.reason);
+      return { projectId: source.project ?? "default", publicKey: `webhook:${request.params.source}` };
+    };
+    return admitted(request, "webhook", principalOf, async (principal) => {
+      const value = parseJsonBody(raw, config.server.max_json_depth);
+      const { envelopes, errors } = parseWebhookSpans(value, { projectId: principal.projectId });
+      if (envelopes.length === 0 && errors.length > 0) {
+        throw new TracerelayError("TR_SPANS_INVALID", "no valid span in the request", { details: errors });
+      }
+      await publishEnvelopes(deps.bus, envelopes as SpanEnvelope[]);
+      metrics.spansReceived.inc({ source: "webhook", outcome: "accepted" }, envelopes.length);
+      if (errors.length) metrics.spansReceived.inc({ source: "webhook", outcome: "rejected" }, errors.length);
+      return reply.status(errors.length ? 207 : 200).send({ accepted: envelopes.length, rejected: errors });
+    });
+  });
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const v = request.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}

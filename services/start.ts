@@ -1,0 +1,91 @@
+// Single-node mode (`tracerelay start`): every role in one process on the embedded defaults —
+// embedded durable log as the bus, chDB as the store. Start order makes the HTTP port the last thing
+// to open (no request is accepted before the bus and store are ready); shutdown runs in reverse and
+// drains: stop accepting, finish in-flight requests, let consumers finish their batch, flush the bus.
+import { mkdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { KeyStore } from "../lib/auth/keys.ts";
+import { createBus } from "../lib/bus/index.ts";
+import { type Bus, type Consumer, TOPICS } from "../lib/bus/types.ts";
+import type { Config } from "../lib/config/index.ts";
+import { openStore } from "../lib/store/index.ts";
+import { createSpanWriter } from "../lib/store/span-writer.ts";
+import type { Store } from "../lib/store/types.ts";
+import type { Logger } from "../lib/telemetry/logger.ts";
+import { createMetrics, type Metrics } from "../lib/telemetry/metrics.ts";
+import { storeDestination } from "../destinations/store/index.ts";
+import { startDelivery } from "./deliver/index.ts";
+import { startRouter } from "./router/index.ts";
+import { buildServer } from "./server.ts";
+
+export interface Running {
+  app: FastifyInstance;
+  bus: Bus;
+  store: Store;
+  metrics: Metrics;
+  /** The address the server listens on, e.g. http://127.0.0.1:4318 */
+  url: string;
+  /** A generated first key pair, only on the very first start without TRACERELAY_INIT_* keys. */
+  generatedKeys?: { publicKey: string; secretKey: string };
+  stop(): Promise<void>;
+}
+
+export async function startSingleNode(config: Config, logger: Logger): Promise<Running> {
+  const dataDir = resolve(config.data_dir);
+  await mkdir(dataDir, { recursive: true });
+  assertSupportedDestinations(config);
+
+  const metrics = createMetrics();
+  const keys = new KeyStore(join(dataDir, "projects.json"));
+  const { generated } = await keys.open();
+
+  const bus = await createBus({ kind: "embedded", dir: join(dataDir, "bus"), partitions: config.bus.partitions, retentionMs: config.bus.retention_hours * 3600_000, retentionBytes: config.bus.retention_bytes, logger: logger.child({ component: "bus" }) });
+  const store = await openStore({ dataDir, url: config.store.url ?? undefined, database: config.store.database });
+  await store.migrate();
+  const writer = createSpanWriter(store, { priceOverrides: config.pricing.models });
+
+  let ready = false;
+  const consumers: Consumer[] = [];
+  const destinations = Object.keys(config.destinations);
+  consumers.push(await startRouter({ bus, destinations, logger: logger.child({ component: "router" }) }));
+  consumers.push(...(await startDelivery(bus, [storeDestination(writer, metrics)], logger.child({ component: "deliver" }))));
+
+  const lagTimer = setInterval(() => void updateLag(bus, destinations, metrics), 5000);
+  lagTimer.unref();
+
+  const app = await buildServer({ config, logger, metrics, keys, bus, sql: store.sql, isReady: () => ready });
+  const url = await app.listen({ host: config.server.host, port: config.server.port });
+  ready = true;
+  logger.info({ url, dataDir, bus: "embedded", store: store.sql.kind }, "tracerelay started");
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      ready = false;
+      clearInterval(lagTimer);
+      await app.close(); // stops accepting, waits for in-flight requests (their spans reach the bus)
+      await Promise.all(consumers.map((c) => c.stop()));
+      await bus.close();
+      await store.close();
+      logger.info("tracerelay stopped");
+    })();
+    return stopping;
+  };
+  return { app, bus, store, metrics, url: url.replace("0.0.0.0", "127.0.0.1"), generatedKeys: generated, stop };
+}
+
+function assertSupportedDestinations(config: Config): void {
+  const unsupported = Object.entries(config.destinations).filter(([, d]) => d.type !== "store");
+  if (unsupported.length) {
+    throw new Error(`destinations not supported by this version yet: ${unsupported.map(([n, d]) => `${n} (type ${d.type})`).join(", ")}; only type "store" is available`);
+  }
+}
+
+async function updateLag(bus: Bus, destinations: string[], metrics: Metrics): Promise<void> {
+  const groups: Array<[string, string]> = [["router", TOPICS.spans], ...destinations.map((d): [string, string] => [`deliver.${d}`, TOPICS.deliver(d)])];
+  for (const [group, topic] of groups) {
+    const parts = await bus.lag(group, [topic]).catch(() => []);
+    metrics.busLag.set({ group, topic }, parts.reduce((sum, p) => sum + p.lag, 0));
+  }
+}
