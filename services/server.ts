@@ -1,6 +1,6 @@
 // The HTTP server: one port for ingest, explorer API, health and metrics. `buildServer(opts)` only
 // builds (tests use `app.inject` with no socket); the caller decides when to listen.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { KeyStore } from "../lib/auth/keys.ts";
 import type { Bus } from "../lib/bus/types.ts";
 import type { Config } from "../lib/config/index.ts";
@@ -29,7 +29,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const { config } = opts;
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Unknown query parameters are an error, not silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: true } },
     bodyLimit: 1024 * 1024,

@@ -1,7 +1,7 @@
 // Request-body plumbing shared by every ingest route: decompression (gzip/deflate/br, bounded by the
 // route's body limit AFTER decompression, so a zip bomb is cut off), raw-Buffer content-type parsers,
 // and JSON parsing with a depth limit and an error that says where the JSON broke.
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { TracerelayError } from "../errors.ts";

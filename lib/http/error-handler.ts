@@ -2,7 +2,7 @@
 // TracerelayError → its status and code; fastify's own body errors → our codes; anything else → 500
 // TR_INTERNAL, logged with the stack (the client gets no internals).
 import type { FastifyError, FastifyInstance } from "fastify";
-import { type ErrorCode, errorBody, TracerelayError } from "../errors.ts";
+import { ERROR_CODES, type ErrorCode, errorBody, TracerelayError } from "../errors.ts";
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: "TR_BODY_TOO_LARGE",
@@ -13,10 +13,17 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_VALIDATION: "TR_BAD_QUERY",
 };
 
+// Area-specific codes that map onto a general one.
+const AREA_CODES: Record<string, ErrorCode> = {
+  TR_OTLP_UNSUPPORTED_CONTENT_TYPE: "TR_CONTENT_TYPE",
+};
+
 export function toTracerelayError(err: unknown): TracerelayError {
   if (err instanceof TracerelayError) return err;
   const e = err as FastifyError & { errno?: number };
-  const mapped = e.code ? FASTIFY_CODES[e.code] : undefined;
+  // Errors from other areas that already carry one of our codes (e.g. OtlpDecodeError).
+  if (typeof e.code === "string" && e.code in ERROR_CODES) return new TracerelayError(e.code as ErrorCode, e.message, { cause: err });
+  const mapped = e.code ? (FASTIFY_CODES[e.code] ?? AREA_CODES[e.code]) : undefined;
   if (mapped === "TR_CONTENT_TYPE") return new TracerelayError(mapped, `${e.message}; send application/json or application/x-protobuf`);
   if (mapped) return new TracerelayError(mapped, e.message);
   // zlib stream errors surface while fastify reads the decompressed body.

@@ -1,5 +1,6 @@
-// The store: ClickHouse. Two implementations issue the SAME SQL (lib/store/sql/): chDB in-process
-// (default, npm `chdb`) and a ClickHouse server (`store.url`, @clickhouse/client).
+// The store: ClickHouse. Two implementations issue the SAME SQL (lib/store/sql/ and the explorer query
+// builders in services/explorer/queries/): chDB in-process (default, npm `chdb`) and a ClickHouse server
+// (`store.url`, @clickhouse/client). Everything above this interface is backend-agnostic.
 import type { CanonicalSpan } from "../span/types.ts";
 
 export type QueryParams = Record<string, string | number | boolean | null | string[] | number[]>;
@@ -8,22 +9,32 @@ export interface SqlClient {
   readonly kind: "chdb" | "server";
   /** Runs a statement that returns no rows (DDL, INSERT … SELECT). Params use ClickHouse `{name:Type}` syntax. */
   command(sql: string, params?: QueryParams): Promise<void>;
-  /** Runs a SELECT and returns rows as objects (JSONEachRow; 64-bit ints arrive as strings unless cast). */
+  /**
+   * Runs a SELECT and returns rows as objects (JSONEachRow). 64-bit integers may arrive as strings or
+   * numbers depending on the engine's defaults: convert with Number() (see services/explorer/queries/rows.ts).
+   */
   query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]>;
-  /** Inserts rows as JSONEachRow into a table. */
-  insert(table: string, rows: Record<string, unknown>[]): Promise<void>;
+  /** Inserts rows as JSONEachRow into a table of the store's database, in ONE insert. */
+  insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface MigrationReport {
+  /** Migrations applied by this call, e.g. ["001-spans"]; empty when the schema was current. */
+  applied: string[];
 }
 
 export interface Store {
   readonly sql: SqlClient;
   /** Applies pending versioned migrations (lib/store/sql/migrations/NNN-*.sql) and records them. */
-  migrate(): Promise<void>;
+  migrate(): Promise<MigrationReport>;
   /**
-   * Writes spans. Idempotent: the same span (project, trace, span id) written again replaces the
-   * earlier row, so redelivery never shows a span twice. Pieces of one span (Langfuse create/update)
-   * arrive already merged (see lib/span/merge.ts).
+   * Writes complete spans in one INSERT. Idempotent: the same span (project, trace, span id) written
+   * again replaces the earlier row, so redelivery never shows a span twice. `versions[i]` (default 0)
+   * is the row version of `spans[i]`: of two rows for one span the higher version wins (equal: the later
+   * insert). Spans sent in pieces go through the span writer (lib/store/span-writer.ts), which folds
+   * them and writes the merged span with a higher version.
    */
-  insertSpans(spans: CanonicalSpan[]): Promise<void>;
+  insertSpans(spans: readonly CanonicalSpan[], versions?: readonly number[]): Promise<void>;
   close(): Promise<void>;
 }

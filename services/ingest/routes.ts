@@ -66,11 +66,22 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
 
   app.post("/api/public/ingestion", { bodyLimit: config.server.langfuse_body_limit_bytes }, async (request, reply) =>
     admitted(request, "langfuse_ingestion", () => authenticate(deps.keys, request.headers), async (principal) => {
-      const value = parseJsonBody(request.body as Buffer, config.server.max_json_depth);
-      const { envelopes, results } = processLangfuseBatch(value, { projectId: principal.projectId });
+      // The envelope may nest a little deeper than one event's payload: events too deep are refused
+      // one by one (per-event 400 in the 207) by processLangfuseBatch, their siblings still accepted.
+      const value = parseJsonBody(request.body as Buffer, config.server.max_json_depth * 2);
+      const { envelopes, results, scores, sdkLogs } = processLangfuseBatch(value, {
+        projectId: principal.projectId,
+        limits: { maxNestingDepth: config.server.max_json_depth },
+      });
       await publishEnvelopes(deps.bus, envelopes);
       metrics.spansReceived.inc({ source: "langfuse", outcome: "accepted" }, envelopes.length);
       if (results.errors.length) metrics.spansReceived.inc({ source: "langfuse", outcome: "rejected" }, results.errors.length);
+      // Scores are not spans; until the score pipeline exists they are counted and logged, never silently lost.
+      if (scores.length) {
+        metrics.spansReceived.inc({ source: "langfuse_score", outcome: "not_stored" }, scores.length);
+        request.log.warn({ scores: scores.length, project: principal.projectId }, "Langfuse score-create events accepted but not stored yet");
+      }
+      if (sdkLogs.length) request.log.debug({ sdkLogs }, "Langfuse sdk-log events");
       return reply.status(207).send(results);
     }),
   );

@@ -1,0 +1,87 @@
+// SqlClient over a ClickHouse server (@clickhouse/client, HTTP). Used when `store.url` is configured.
+//
+// Invariants:
+// - The same SQL text and `{name:Type}` parameters as the chDB client; rows in and out as JSONEachRow.
+// - Tables are named unqualified: the client carries the store's database, which is created first
+//   through a bootstrap connection (a server refuses requests naming a database that does not exist).
+// - Errors carry the server's message and a short excerpt of the statement.
+import { type ClickHouseClient, createClient } from "@clickhouse/client";
+import { assertIdentifier } from "./chdb-client.ts";
+import { StoreError, errorMessage, sqlExcerpt } from "./errors.ts";
+import type { QueryParams, SqlClient } from "./types.ts";
+
+export interface ServerClientOptions {
+  /** e.g. http://localhost:8123 (credentials may be in the URL or given below). */
+  url?: string;
+  username?: string;
+  password?: string;
+  database: string;
+  /**
+   * Builds the underlying client for a database (default: createClient({ url, username, password,
+   * database })). Tests use it to run this client over another transport (e.g. chdb/connection).
+   */
+  connect?: (database: string) => ClickHouseClient;
+}
+
+export async function createServerClient(opts: ServerClientOptions): Promise<SqlClient> {
+  assertIdentifier(opts.database);
+  const connect =
+    opts.connect ??
+    ((database: string) =>
+      createClient({ url: opts.url, username: opts.username, password: opts.password, database, request_timeout: 120_000 }));
+
+  const bootstrap = connect("default");
+  try {
+    await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${opts.database}` });
+  } catch (err) {
+    throw new StoreError("STORE_OPEN_FAILED", `ClickHouse server at ${opts.url ?? "(custom)"}: ${errorMessage(err)}`, { cause: err });
+  } finally {
+    if (opts.database !== "default") await bootstrap.close();
+  }
+  const client = opts.database === "default" ? bootstrap : connect(opts.database);
+  let closed = false;
+  const live = (): ClickHouseClient => {
+    if (closed) throw new StoreError("STORE_CLOSED", "the ClickHouse store client is closed");
+    return client;
+  };
+
+  return {
+    kind: "server",
+    async command(sql, params) {
+      try {
+        await live().command({ query: sql, query_params: params });
+      } catch (err) {
+        throw wrap(err, sql);
+      }
+    },
+    async query<T>(sql: string, params?: QueryParams): Promise<T[]> {
+      try {
+        const result = await live().query({ query: sql, query_params: params, format: "JSONEachRow" });
+        return await result.json<T>();
+      } catch (err) {
+        throw wrap(err, sql);
+      }
+    },
+    async insert(table, rows) {
+      if (rows.length === 0) return;
+      assertIdentifier(table);
+      try {
+        await live().insert({ table, values: rows as Record<string, unknown>[], format: "JSONEachRow" });
+      } catch (err) {
+        throw new StoreError("STORE_INSERT_FAILED", `ClickHouse insert into ${table} (${rows.length} rows) failed: ${errorMessage(err)}`, {
+          cause: err,
+        });
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await client.close();
+    },
+  };
+}
+
+function wrap(err: unknown, sql: string): StoreError {
+  if (err instanceof StoreError) return err;
+  return new StoreError("STORE_QUERY_FAILED", `ClickHouse: ${errorMessage(err)} — in: ${sqlExcerpt(sql)}`, { cause: err });
+}

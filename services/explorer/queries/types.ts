@@ -1,0 +1,117 @@
+// Shapes the explorer queries return: plain JSON objects, times as RFC 3339 UTC with microseconds.
+import type { CanonicalSpan } from "../../../lib/span/types.ts";
+
+export type TraceStatus = "ok" | "error" | "unset";
+
+export interface TraceSummary {
+  trace_id: string;
+  /** The root span's name (the span without a parent), else the earliest span's. */
+  name: string;
+  start_time: string;
+  /** Latest end of any span; null while no span has ended. */
+  end_time: string | null;
+  duration_ms: number | null;
+  span_count: number;
+  /** Totals over counted model calls only (see model-calls.ts). */
+  total_input_tokens: number;
+  total_output_tokens: number;
+  total_tokens: number;
+  total_cost_usd: number;
+  /** "error" if any span errored (status or level), else "ok" if any span is ok, else "unset". */
+  status: TraceStatus;
+  session_id: string | null;
+  user_id: string | null;
+  tags: string[];
+  environment: string | null;
+  models: string[];
+}
+
+export interface TraceDetail extends TraceSummary {
+  /** Every span of the trace as a canonical span (nulls omitted), by start time. */
+  spans: CanonicalSpan[];
+}
+
+export interface Page<T> {
+  data: T[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  next_cursor: string | null;
+}
+
+export interface ListTracesParams {
+  from?: string;
+  to?: string;
+  /** Case-insensitive substring of the trace name. */
+  name?: string;
+  sessionId?: string;
+  userId?: string;
+  model?: string;
+  status?: TraceStatus;
+  /** The trace must carry all of them. */
+  tags?: string[];
+  environment?: string;
+  minCostUsd?: number;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface SessionSummary {
+  session_id: string;
+  user_id: string | null;
+  trace_count: number;
+  /** First and last activity (earliest span start, latest span end) of the session's spans. */
+  start_time: string;
+  end_time: string;
+  duration_ms: number;
+  total_input_tokens: number;
+  total_output_tokens: number;
+  total_tokens: number;
+  total_cost_usd: number;
+}
+
+export interface SessionDetail extends SessionSummary {
+  /** The session's traces, oldest first. */
+  traces: TraceSummary[];
+}
+
+export interface ListSessionsParams {
+  from?: string;
+  to?: string;
+  userId?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export type UsageBucket = "minute" | "hour" | "day";
+export type UsageGroupBy = "model" | "environment" | "user";
+
+export interface UsageMetricsParams {
+  from?: string;
+  to?: string;
+  bucket: UsageBucket;
+  groupBy?: UsageGroupBy;
+}
+
+export interface UsageRow {
+  /** Start of the bucket, RFC 3339 UTC. */
+  bucket: string;
+  /** The model / environment / user id of the group (null: not set); absent without groupBy. */
+  group?: string | null;
+  /** Counted model calls (see model-calls.ts) that started in the bucket. */
+  requests: number;
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+  cost_usd: number;
+  /** Quantiles (linear interpolation) of the calls' duration; null when no call has a duration. */
+  latency_p50_ms: number | null;
+  latency_p95_ms: number | null;
+  errors: number;
+}
+
+export interface UsageMetrics {
+  from: string;
+  to: string;
+  bucket: UsageBucket;
+  group_by: UsageGroupBy | null;
+  data: UsageRow[];
+}

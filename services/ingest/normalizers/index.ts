@@ -1,0 +1,1 @@
+export { type NormalizeContext, type NormalizeResult, normalizeOtlp, type RejectedSpan } from "./otlp.ts";
