@@ -49,7 +49,7 @@ export async function startSingleNode(config: Config, logger: Logger): Promise<R
   const consumers: Consumer[] = [];
   const destinations = Object.keys(config.destinations);
   consumers.push(await startRouter({ bus, destinations, logger: logger.child({ component: "router" }) }));
-  consumers.push(...(await startDelivery(bus, [storeDestination(writer, metrics)], logger.child({ component: "deliver" }))));
+  consumers.push(...(await startDelivery(bus, [storeDestination("store", writer, metrics, logger.child({ component: "store" }))], logger.child({ component: "deliver" }))));
 
   const lagTimer = setInterval(() => void updateLag(bus, destinations, metrics), 5000);
   lagTimer.unref();

@@ -12,7 +12,7 @@
 import { mkdir } from "node:fs/promises";
 import { Session } from "chdb";
 import { StoreError, errorMessage, sqlExcerpt } from "./errors.ts";
-import type { QueryParams, SqlClient } from "./types.ts";
+import type { InsertSettings, QueryParams, SqlClient } from "./types.ts";
 
 export interface ChdbClientOptions {
   /** Directory holding the engine's data (created if missing). */
@@ -38,6 +38,19 @@ export async function createChdbClient(opts: ChdbClientOptions): Promise<SqlClie
     return entry.session;
   };
 
+  const insertJsonLines = async (table: string, lines: Buffer, settings?: InsertSettings): Promise<void> => {
+    if (lines.length === 0) return;
+    assertIdentifier(table);
+    // One raw JSONEachRow payload: the same bytes a server receives, parsed inside the engine.
+    try {
+      await session().insert({ table, values: lines, format: "JSONEachRow", settings });
+    } catch (err) {
+      throw new StoreError("STORE_INSERT_FAILED", `chDB insert into ${table} (${lines.length} bytes) failed: ${errorMessage(err)}`, {
+        cause: err,
+      });
+    }
+  };
+
   return {
     kind: "chdb",
     async command(sql, params) {
@@ -49,17 +62,9 @@ export async function createChdbClient(opts: ChdbClientOptions): Promise<SqlClie
     },
     async insert(table, rows) {
       if (rows.length === 0) return;
-      assertIdentifier(table);
-      // One raw JSONEachRow payload: the same format a server receives, parsed inside the engine.
-      const payload = rows.map((r) => JSON.stringify(r)).join("\n");
-      try {
-        await session().insert({ table, values: payload, format: "JSONEachRow" });
-      } catch (err) {
-        throw new StoreError("STORE_INSERT_FAILED", `chDB insert into ${table} (${rows.length} rows) failed: ${errorMessage(err)}`, {
-          cause: err,
-        });
-      }
+      await insertJsonLines(table, Buffer.from(rows.map((r) => JSON.stringify(r)).join("\n")));
     },
+    insertJsonLines,
     async close() {
       if (closed) return;
       closed = true;

@@ -5,7 +5,8 @@ import type { CanonicalSpan } from "../span/types.ts";
 import { createChdbClient } from "./chdb-client.ts";
 import { migrate } from "./migrations.ts";
 import { createServerClient } from "./server-client.ts";
-import { spanToRow } from "./span-row.ts";
+import { SPAN_INSERT_SETTINGS } from "./span-insert.ts";
+import { spanLine } from "./span-row.ts";
 import type { SqlClient, Store } from "./types.ts";
 
 export type { MigrationReport, QueryParams, SqlClient, Store } from "./types.ts";
@@ -38,10 +39,10 @@ export async function storeOver(sql: SqlClient): Promise<Store> {
     migrate: () => migrate(sql),
     async insertSpans(spans: readonly CanonicalSpan[], versions?: readonly number[]) {
       if (spans.length === 0) return;
-      await sql.insert(
-        "spans",
-        spans.map((span, i) => spanToRow(span, versions?.[i] ?? 0)),
-      );
+      await sql.insertJsonLines("spans", Buffer.from(spans.map((span, i) => spanLine(span, versions?.[i] ?? 0)).join("\n")), SPAN_INSERT_SETTINGS);
+    },
+    async insertSpanLines(lines: Buffer) {
+      await sql.insertJsonLines("spans", lines, SPAN_INSERT_SETTINGS);
     },
     close: () => sql.close(),
   };

@@ -5,6 +5,7 @@
 // - Tables are named unqualified: the client carries the store's database, which is created first
 //   through a bootstrap connection (a server refuses requests naming a database that does not exist).
 // - Errors carry the server's message and a short excerpt of the statement.
+import { Readable } from "node:stream";
 import { type ClickHouseClient, createClient } from "@clickhouse/client";
 import { assertIdentifier } from "./chdb-client.ts";
 import { StoreError, errorMessage, sqlExcerpt } from "./errors.ts";
@@ -69,6 +70,22 @@ export async function createServerClient(opts: ServerClientOptions): Promise<Sql
         await live().insert({ table, values: rows as Record<string, unknown>[], format: "JSONEachRow" });
       } catch (err) {
         throw new StoreError("STORE_INSERT_FAILED", `ClickHouse insert into ${table} (${rows.length} rows) failed: ${errorMessage(err)}`, {
+          cause: err,
+        });
+      }
+    },
+    async insertJsonLines(table, lines, settings) {
+      if (lines.length === 0) return;
+      assertIdentifier(table);
+      try {
+        const result = await live().exec({
+          query: `INSERT INTO ${table} FORMAT JSONEachRow`,
+          values: Readable.from([lines]),
+          clickhouse_settings: settings as Record<string, string>,
+        });
+        result.stream.resume();
+      } catch (err) {
+        throw new StoreError("STORE_INSERT_FAILED", `ClickHouse insert into ${table} (${lines.length} bytes) failed: ${errorMessage(err)}`, {
           cause: err,
         });
       }

@@ -19,6 +19,8 @@ import { createHash } from "node:crypto";
 import type { SpanEnvelope } from "../span/envelope.ts";
 import { computeCost, type PriceOverrides } from "../pricing/index.ts";
 import { mergePieces } from "../span/merge.ts";
+import { joinLines } from "./span-insert.ts";
+import { spanLine } from "./span-row.ts";
 import type { CanonicalSpan } from "../span/types.ts";
 import { LruCache } from "./lru-cache.ts";
 import { type PieceEnvelope, insertPieces, loadPieces, spanKey } from "./piece-table.ts";
@@ -38,8 +40,14 @@ export interface SpanWriterOptions {
   priceOverrides?: PriceOverrides;
 }
 
+/** A complete span that is already canonical JSON (straight from the bus): written without parsing. */
+export interface RawSpanLine {
+  raw: Buffer;
+}
+
 export interface SpanWriter {
-  write(envelopes: readonly SpanEnvelope[]): Promise<void>;
+  /** Writes complete spans (raw or parsed) and folds pieces; one INSERT for the spans of a call. */
+  write(items: ReadonlyArray<SpanEnvelope | RawSpanLine>): Promise<void>;
   /** Forgets cached pieces (e.g. when bus partitions were reassigned); the pieces table stays the truth. */
   clearCache(): void;
 }
@@ -48,38 +56,40 @@ export function createSpanWriter(store: Store, opts: SpanWriterOptions = {}): Sp
   const cache = new LruCache<string, PieceEnvelope[]>(opts.cacheSpans ?? 2000);
   let tail: Promise<void> = Promise.resolve();
 
-  async function writeBatch(envelopes: readonly SpanEnvelope[]): Promise<void> {
-    const complete: CanonicalSpan[] = [];
+  async function writeBatch(items: ReadonlyArray<SpanEnvelope | RawSpanLine>): Promise<void> {
+    const lines: Buffer[] = [];
     const newPiecesBySpan = new Map<string, PieceEnvelope[]>();
-    for (const envelope of envelopes) {
-      if (!envelope.piece) {
-        complete.push(envelope.span);
+    for (const item of items) {
+      if ("raw" in item) {
+        lines.push(item.raw);
         continue;
       }
-      const key = spanKey(envelope.span);
+      if (!item.piece) {
+        lines.push(Buffer.from(spanLine(item.span)));
+        continue;
+      }
+      const key = spanKey(item.span);
       const list = newPiecesBySpan.get(key) ?? [];
-      list.push(withPieceId(envelope as PieceEnvelope));
+      list.push(withPieceId(item as PieceEnvelope));
       newPiecesBySpan.set(key, list);
     }
 
     const known = await knownPieces(newPiecesBySpan);
     const merge = opts.mergePieces ?? mergePieces;
     const piecesToStore: PieceEnvelope[] = [];
-    const folded: CanonicalSpan[] = [];
-    const versions: number[] = complete.map(() => 0);
     const nextCache = new Map<string, PieceEnvelope[]>();
     for (const [key, incoming] of newPiecesBySpan) {
       const earlier = known.get(key) ?? [];
       const stored = new Set(earlier.map((p) => p.piece.id));
       for (const piece of uniqueById(incoming)) if (!stored.has(piece.piece.id)) piecesToStore.push(piece);
       const all = uniqueById([...earlier, ...incoming]);
-      folded.push(withCost(merge(all), opts.priceOverrides));
-      versions.push(all.length); // a fold over more pieces replaces any fold over fewer
+      // A fold over more pieces gets a higher version, so it replaces any fold over fewer.
+      lines.push(Buffer.from(spanLine(withCost(merge(all), opts.priceOverrides), all.length)));
       nextCache.set(key, all);
     }
 
     if (piecesToStore.length > 0) await insertPieces(store.sql, piecesToStore);
-    await store.insertSpans([...complete, ...folded], versions);
+    await store.insertSpanLines(joinLines(lines));
     for (const [key, pieces] of nextCache) cache.set(key, pieces);
   }
 

@@ -3,6 +3,8 @@
 // (`store.url`, @clickhouse/client). Everything above this interface is backend-agnostic.
 import type { CanonicalSpan } from "../span/types.ts";
 
+export type InsertSettings = Record<string, string | number>;
+
 export type QueryParams = Record<string, string | number | boolean | null | string[] | number[]>;
 
 export interface SqlClient {
@@ -16,6 +18,11 @@ export interface SqlClient {
   query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]>;
   /** Inserts rows as JSONEachRow into a table of the store's database, in ONE insert. */
   insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
+  /**
+   * Inserts raw JSONEachRow bytes (one JSON object per line) in ONE insert, parsed inside the engine:
+   * the hot path for spans that are already JSON, so nothing is parsed or re-encoded in JavaScript.
+   */
+  insertJsonLines(table: string, lines: Buffer, settings?: InsertSettings): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -36,5 +43,7 @@ export interface Store {
    * them and writes the merged span with a higher version.
    */
   insertSpans(spans: readonly CanonicalSpan[], versions?: readonly number[]): Promise<void>;
+  /** Writes canonical spans that are already JSON (one per line, e.g. straight from the bus) in one INSERT. */
+  insertSpanLines(lines: Buffer): Promise<void>;
   close(): Promise<void>;
 }

@@ -6,7 +6,6 @@ import { authenticate } from "../../lib/auth/credentials.ts";
 import type { Principal } from "../../lib/auth/keys.ts";
 import { TracerelayError } from "../../lib/errors.ts";
 import { parseJsonBody, registerRawBodies } from "../../lib/http/body.ts";
-import type { SpanEnvelope } from "../../lib/span/envelope.ts";
 import { processLangfuseBatch } from "./langfuse/batch.ts";
 import { decodeOtlpTraces, encodeOtlpResponse, isProtobuf } from "./otlp/index.ts";
 import { normalizeOtlp } from "./normalizers/index.ts";
@@ -45,13 +44,14 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
         format: "otlp",
         priceOverrides: config.pricing.models,
       });
-      await publishEnvelopes(deps.bus, spans.map((span) => ({ span })));
-      metrics.spansReceived.inc({ source: "otlp", outcome: "accepted" }, spans.length);
+      const { published, invalid } = await publishEnvelopes(deps.bus, spans.map((span) => ({ span })));
+      for (const bad of invalid) rejected.push({ index: -1, spanId: bad.spanId, reason: `not a valid canonical span: ${bad.errors.join("; ")}` });
+      metrics.spansReceived.inc({ source: "otlp", outcome: "accepted" }, published);
       if (rejected.length) metrics.spansReceived.inc({ source: "otlp", outcome: "rejected" }, rejected.length);
       const message = rejected.length
         ? rejected
             .slice(0, 20)
-            .map((r) => `span ${r.index}${r.spanId ? ` (${r.spanId})` : ""}: ${r.reason}`)
+            .map((r) => `${r.index >= 0 ? `span ${r.index}` : "span"}${r.spanId ? ` (${r.spanId})` : ""}: ${r.reason}`)
             .join("; ")
         : "";
       const partial = rejected.length ? { rejectedSpans: rejected.length, errorMessage: message } : undefined;
@@ -73,8 +73,9 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
         projectId: principal.projectId,
         limits: { maxNestingDepth: config.server.max_json_depth },
       });
-      await publishEnvelopes(deps.bus, envelopes);
-      metrics.spansReceived.inc({ source: "langfuse", outcome: "accepted" }, envelopes.length);
+      const { published, invalid } = await publishEnvelopes(deps.bus, envelopes);
+      moveToErrors(results, invalid.map((bad) => ({ eventId: envelopes[bad.index].piece?.id ?? "unknown", errors: bad.errors })));
+      metrics.spansReceived.inc({ source: "langfuse", outcome: "accepted" }, published);
       if (results.errors.length) metrics.spansReceived.inc({ source: "langfuse", outcome: "rejected" }, results.errors.length);
       // Scores are not spans; until the score pipeline exists they are counted and logged, never silently lost.
       if (scores.length) {
@@ -107,10 +108,11 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
       if (envelopes.length === 0 && errors.length > 0) {
         throw new TracerelayError("TR_SPANS_INVALID", "no valid span in the request", { details: errors });
       }
-      await publishEnvelopes(deps.bus, envelopes as SpanEnvelope[]);
-      metrics.spansReceived.inc({ source: "webhook", outcome: "accepted" }, envelopes.length);
+      const { published, invalid } = await publishEnvelopes(deps.bus, envelopes);
+      for (const bad of invalid) errors.push({ index: bad.index, errors: bad.errors });
+      metrics.spansReceived.inc({ source: "webhook", outcome: "accepted" }, published);
       if (errors.length) metrics.spansReceived.inc({ source: "webhook", outcome: "rejected" }, errors.length);
-      return reply.status(errors.length ? 207 : 200).send({ accepted: envelopes.length, rejected: errors });
+      return reply.status(errors.length ? 207 : 200).send({ accepted: published, rejected: errors });
     });
   });
 }
@@ -118,4 +120,15 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
 function header(request: FastifyRequest, name: string): string | undefined {
   const v = request.headers[name];
   return Array.isArray(v) ? v[0] : v;
+}
+
+/** Events whose span failed validation at the bus boundary: a 400 in the 207 instead of a 201. */
+function moveToErrors(
+  results: { successes: Array<{ id: string; status: number }>; errors: Array<{ id: string; status: number; message: string; error?: string }> },
+  failed: Array<{ eventId: string; errors: string[] }>,
+): void {
+  for (const f of failed) {
+    results.successes = results.successes.filter((s) => s.id !== f.eventId);
+    results.errors.push({ id: f.eventId, status: 400, message: "Invalid request data", error: f.errors.join("; ") });
+  }
 }

@@ -65,10 +65,10 @@ FROM
         CAST(environment, 'Nullable(String)') AS call_environment,
         user_id AS call_user_id,
         toUInt8(status = 'error' OR ifNull(level, '') = 'error') AS is_error,
-        ifNull(usage_input_tokens, 0) AS input_tokens,
-        ifNull(usage_output_tokens, 0) AS output_tokens,
-        ifNull(usage_total_tokens, ifNull(usage_input_tokens, 0) + ifNull(usage_output_tokens, 0)) AS total_tokens,
-        ifNull(cost_total_usd, ifNull(cost_input_usd, 0) + ifNull(cost_output_usd, 0)) AS cost_usd
+        ifNull(tupleElement(usage, 'input_tokens'), 0) AS input_tokens,
+        ifNull(tupleElement(usage, 'output_tokens'), 0) AS output_tokens,
+        ifNull(tupleElement(usage, 'total_tokens'), ifNull(tupleElement(usage, 'input_tokens'), 0) + ifNull(tupleElement(usage, 'output_tokens'), 0)) AS total_tokens,
+        ifNull(tupleElement(cost, 'total_usd'), ifNull(tupleElement(cost, 'input_usd'), 0) + ifNull(tupleElement(cost, 'output_usd'), 0)) AS cost_usd
     FROM spans FINAL
     WHERE project_id = {project_id:String} AND (${scope}) AND kind IN ${MODEL_KINDS_SQL}
 ) AS call
