@@ -34,10 +34,15 @@ export function registerRawBodies(app: FastifyInstance): void {
   app.addContentTypeParser(["application/json", "application/x-protobuf", "application/protobuf"], { parseAs: "buffer" }, asBuffer);
 }
 
-/** JSON.parse with a depth limit; errors carry a stable code and say what is wrong. */
-export function parseJsonBody(buf: Buffer, maxDepth: number): unknown {
+/** Throws TR_BODY_TOO_DEEP when the raw JSON nests deeper than `maxDepth`. */
+export function assertJsonDepth(buf: Buffer, maxDepth: number): void {
   const at = exceedsJsonDepth(buf, maxDepth);
   if (at >= 0) throw new TracerelayError("TR_BODY_TOO_DEEP", `JSON nested deeper than ${maxDepth} levels (at byte ${at})`);
+}
+
+/** JSON.parse with a depth limit; errors carry a stable code and say what is wrong. */
+export function parseJsonBody(buf: Buffer, maxDepth: number): unknown {
+  assertJsonDepth(buf, maxDepth);
   try {
     return JSON.parse(buf.toString("utf8"));
   } catch (err) {

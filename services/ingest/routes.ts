@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { authenticate } from "../../lib/auth/credentials.ts";
 import type { Principal } from "../../lib/auth/keys.ts";
 import { TracerelayError } from "../../lib/errors.ts";
-import { parseJsonBody, registerRawBodies } from "../../lib/http/body.ts";
+import { assertJsonDepth, parseJsonBody, registerRawBodies } from "../../lib/http/body.ts";
 import { processLangfuseBatch } from "./langfuse/batch.ts";
 import { decodeOtlpTraces, encodeOtlpResponse, isProtobuf } from "./otlp/index.ts";
 import { normalizeOtlp } from "./normalizers/index.ts";
@@ -38,6 +38,8 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
     const protobuf = isProtobuf(contentType);
     return admitted(request, route, () => authenticate(deps.keys, request.headers), async (principal) => {
       if (!body || body.length === 0) throw new TracerelayError("TR_OTLP_DECODE", "empty body: expected an ExportTraceServiceRequest");
+      // JSON depth is bounded before parsing (protobuf nesting is bounded by the decoder's own limit).
+      if (!protobuf) assertJsonDepth(body, config.server.max_json_depth);
       const decoded = decodeOtlpTraces(body, contentType);
       const { spans, rejected } = normalizeOtlp(decoded, {
         projectId: principal.projectId,

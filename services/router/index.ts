@@ -20,7 +20,7 @@ export async function startRouter(opts: RouterOptions): Promise<Consumer> {
   return bus.consume({
     group: opts.group ?? "router",
     topics: [TOPICS.spans],
-    maxBatch: 2000,
+    maxBatch: 1000,
     handler: async (batch) => {
       const messages = batch.map((r) => ({ key: r.key, value: r.value, headers: r.headers }));
       await Promise.all(destinations.map((d) => bus.produce(TOPICS.deliver(d), messages)));

@@ -110,14 +110,21 @@ FROM spans FINAL
 WHERE project_id = {project_id:String} AND trace_id = {trace_id:String}
 ORDER BY start_time, span_id`;
 
-/** One trace with every span as a canonical span; null when the project has no such trace. */
+/**
+ * One trace with every span as a canonical span; null when the project has no such trace.
+ * The summary and the span list are two queries; while the trace is still being written they can see
+ * different moments (a summary of 1 span beside a list of 4). The pair is re-read until both agree on
+ * the span count (a few attempts; a trace under continuous writes returns the last read).
+ */
 export async function getTrace(sql: SqlClient, projectId: string, traceId: string): Promise<TraceDetail | null> {
   if (typeof traceId !== "string" || traceId.length === 0 || traceId.length > 64) return null;
-  const [summaries, rows] = await Promise.all([
-    loadTraceSummaries(sql, projectId, [traceId]),
-    sql.query(TRACE_SPANS, { project_id: projectId, trace_id: traceId }),
-  ]);
-  const summary = summaries.get(traceId);
-  if (!summary) return null;
-  return { ...summary, spans: rows.map(rowToSpan) };
+  for (let attempt = 1; ; attempt++) {
+    const [summaries, rows] = await Promise.all([
+      loadTraceSummaries(sql, projectId, [traceId]),
+      sql.query(TRACE_SPANS, { project_id: projectId, trace_id: traceId }),
+    ]);
+    const summary = summaries.get(traceId);
+    if (!summary) return null;
+    if (summary.span_count === rows.length || attempt >= 5) return { ...summary, spans: rows.map(rowToSpan) };
+  }
 }

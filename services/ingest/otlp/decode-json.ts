@@ -10,7 +10,7 @@
 // verbatim so the normalizer rejects only that span. Unknown fields are ignored, as OTLP requires.
 import { otlpIdToHex } from "../../../lib/span/ids.ts";
 import { setAttribute } from "./attributes.ts";
-import { OtlpDecodeError } from "./errors.ts";
+import { OtlpDecodeError, OtlpErrorCode } from "./errors.ts";
 import type {
   Attributes,
   AttrValue,
@@ -38,7 +38,7 @@ export function decodeJsonTraces(body: Buffer): OtlpExportRequest {
   try {
     root = JSON.parse(body.toString("utf8"));
   } catch (err) {
-    throw new OtlpDecodeError(`invalid OTLP JSON body: ${(err as Error).message}`, undefined, { cause: err });
+    throw new OtlpDecodeError(`invalid JSON: ${(err as Error).message}`, OtlpErrorCode.INVALID_JSON, { cause: err });
   }
   if (!isObject(root)) throw shapeError("$", "must be a JSON object (ExportTraceServiceRequest)");
   const resourceSpans = list(root, "resourceSpans", "resource_spans", "$");

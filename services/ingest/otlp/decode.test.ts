@@ -226,8 +226,13 @@ describe("decodeOtlpTraces: JSON", () => {
     expect(decodeOtlpTraces(body({}), JSON_TYPE)).toEqual({ resourceSpans: [] });
   });
 
+  it("rejects a body that is not JSON with TR_BODY_INVALID_JSON, like every JSON route", () => {
+    const err = decodeError(() => decodeOtlpTraces(Buffer.from("{"), JSON_TYPE));
+    expect(err.code).toBe(OtlpErrorCode.INVALID_JSON);
+    expect(err.message).toMatch(/invalid JSON/);
+  });
+
   it.each([
-    ["not JSON", "{", /invalid OTLP JSON body/],
     ["a top-level array", "[]", /\$ must be a JSON object/],
     ["resourceSpans not an array", '{"resourceSpans":{}}', /\$\.resourceSpans must be an array/],
     ["a span that is a string", '{"resourceSpans":[{"scopeSpans":[{"spans":["x"]}]}]}', /spans\[0\] must be an object/],

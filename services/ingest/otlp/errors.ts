@@ -4,6 +4,8 @@
 export const OtlpErrorCode = {
   /** The body is not a well-formed OTLP trace export (bad protobuf, bad JSON, or the wrong shape). */
   DECODE: "TR_OTLP_DECODE",
+  /** The body is not JSON at all (same code as every other JSON route). */
+  INVALID_JSON: "TR_BODY_INVALID_JSON",
   /** The Content-Type is neither application/x-protobuf nor application/json (HTTP 415). */
   UNSUPPORTED_CONTENT_TYPE: "TR_OTLP_UNSUPPORTED_CONTENT_TYPE",
 } as const;
