@@ -13,7 +13,7 @@ import { openStore } from "../lib/store/index.ts";
 import { createSpanWriter } from "../lib/store/span-writer.ts";
 import type { Store } from "../lib/store/types.ts";
 import type { Logger } from "../lib/telemetry/logger.ts";
-import { createMetrics, type Metrics } from "../lib/telemetry/metrics.ts";
+import { createMetrics, type LagReading, type Metrics } from "../lib/telemetry/metrics.ts";
 import { storeDestination } from "../destinations/store/index.ts";
 import { startDelivery } from "./deliver/index.ts";
 import { startRouter } from "./router/index.ts";
@@ -51,8 +51,7 @@ export async function startSingleNode(config: Config, logger: Logger): Promise<R
   consumers.push(await startRouter({ bus, destinations, logger: logger.child({ component: "router" }) }));
   consumers.push(...(await startDelivery(bus, [storeDestination("store", writer, metrics, logger.child({ component: "store" }))], logger.child({ component: "deliver" }))));
 
-  const lagTimer = setInterval(() => void updateLag(bus, destinations, metrics), 5000);
-  lagTimer.unref();
+  metrics.setLagSource(() => readLag(bus, destinations));
 
   const app = await buildServer({ config, logger, metrics, keys, bus, sql: store.sql, isReady: () => ready });
   const url = await app.listen({ host: config.server.host, port: config.server.port });
@@ -63,7 +62,6 @@ export async function startSingleNode(config: Config, logger: Logger): Promise<R
   const stop = () => {
     stopping ??= (async () => {
       ready = false;
-      clearInterval(lagTimer);
       await app.close(); // stops accepting, waits for in-flight requests (their spans reach the bus)
       await Promise.all(consumers.map((c) => c.stop()));
       await bus.close();
@@ -82,10 +80,12 @@ function assertSupportedDestinations(config: Config): void {
   }
 }
 
-async function updateLag(bus: Bus, destinations: string[], metrics: Metrics): Promise<void> {
+async function readLag(bus: Bus, destinations: string[]): Promise<LagReading[]> {
   const groups: Array<[string, string]> = [["router", TOPICS.spans], ...destinations.map((d): [string, string] => [`deliver.${d}`, TOPICS.deliver(d)])];
+  const readings: LagReading[] = [];
   for (const [group, topic] of groups) {
     const parts = await bus.lag(group, [topic]).catch(() => []);
-    metrics.busLag.set({ group, topic }, parts.reduce((sum, p) => sum + p.lag, 0));
+    readings.push({ group, topic, lag: parts.reduce((sum, p) => sum + p.lag, 0) });
   }
+  return readings;
 }

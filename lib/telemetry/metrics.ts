@@ -2,8 +2,16 @@
 // build several apps without "metric already registered" clashes.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
+export interface LagReading {
+  group: string;
+  topic: string;
+  lag: number;
+}
+
 export function createMetrics() {
   const registry = new Registry();
+  // Bus lag is read from the bus when Prometheus scrapes, so it is never stale.
+  let lagSource: (() => Promise<LagReading[]>) | undefined;
   collectDefaultMetrics({ register: registry, prefix: "tracerelay_process_" });
   return {
     registry,
@@ -28,10 +36,19 @@ export function createMetrics() {
     }),
     busLag: new Gauge({
       name: "tracerelay_bus_lag_records",
-      help: "Records on the bus not yet committed by a consumer group.",
+      help: "Records on the bus not yet committed by a consumer group (read at scrape time).",
       labelNames: ["group", "topic"] as const,
       registers: [registry],
+      async collect() {
+        if (!lagSource) return;
+        this.reset();
+        for (const r of await lagSource()) this.set({ group: r.group, topic: r.topic }, r.lag);
+      },
     }),
+    /** Sets where bus lag comes from (the roles that consume know their groups). */
+    setLagSource(source: () => Promise<LagReading[]>): void {
+      lagSource = source;
+    },
     storeInsertSeconds: new Histogram({
       name: "tracerelay_store_insert_seconds",
       help: "Latency of one store insert (a batch of spans).",
