@@ -4,6 +4,7 @@
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../lib/config/index.ts";
 import { createLogger } from "../lib/telemetry/logger.ts";
+import { rulesCommand } from "../rules/cli.ts";
 import { startSingleNode } from "../services/start.ts";
 
 const HELP = `tracerelay — one endpoint for LLM traces
@@ -12,6 +13,8 @@ Usage: tracerelay [start] [options]
 
 Commands:
   start              run every role in one process (embedded bus + embedded ClickHouse) [default]
+  rules check FILE   validate a rules file (all problems with file:line); for CI
+  rules test --rules FILE --span SPAN.json   dry-run a span or trace through the rules
 
 Options:
   -c, --config FILE  configuration file (YAML); also TRACERELAY_CONFIG
@@ -26,6 +29,11 @@ Environment:
 `;
 
 async function main(): Promise<number> {
+  if (process.argv[2] === "rules") {
+    const code = await rulesCommand(process.argv.slice(3), (s) => process.stdout.write(s), (s) => process.stderr.write(s));
+    await new Promise((resolve) => process.stdout.write("", resolve)); // flush before process.exit
+    return code;
+  }
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
@@ -60,7 +68,7 @@ async function main(): Promise<number> {
   }
   const config = await loadConfig({ file: values.config, overrides: { port, data_dir: values["data-dir"] } });
   const logger = createLogger(config.log_level);
-  const running = await startSingleNode(config, logger);
+  const running = await startSingleNode(config, logger, { configFile: values.config ?? process.env.TRACERELAY_CONFIG });
   if (running.generatedKeys) {
     process.stderr.write(
       `\nFirst start: created project "default" with this key pair (shown once, store it now):\n  public key: ${running.generatedKeys.publicKey}\n  secret key: ${running.generatedKeys.secretKey}\n\n`,

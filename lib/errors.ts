@@ -4,6 +4,7 @@
 export const ERROR_CODES = {
   TR_AUTH_MISSING: { status: 401, summary: "no credentials" },
   TR_AUTH_INVALID: { status: 401, summary: "unknown or wrong key" },
+  TR_FORBIDDEN: { status: 403, summary: "this key's project may not do that" },
   TR_BODY_TOO_LARGE: { status: 413, summary: "request body over the limit" },
   TR_BODY_TOO_DEEP: { status: 400, summary: "JSON nested deeper than the limit" },
   TR_BODY_INVALID_JSON: { status: 400, summary: "body is not valid JSON" },

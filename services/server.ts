@@ -8,6 +8,8 @@ import { installErrorHandler } from "../lib/http/error-handler.ts";
 import type { SqlClient } from "../lib/store/types.ts";
 import type { Logger } from "../lib/telemetry/logger.ts";
 import type { Metrics } from "../lib/telemetry/metrics.ts";
+import type { RulesHolder } from "../rules/runtime.ts";
+import { rulesRoutes } from "./explorer/rules-routes.ts";
 import { explorerRoutes } from "./explorer/routes.ts";
 import { Admission } from "./ingest/admission.ts";
 import { ingestRoutes } from "./ingest/routes.ts";
@@ -21,6 +23,8 @@ export interface ServerOptions {
   bus?: Bus;
   /** Present when this process runs the explorer role. */
   sql?: SqlClient;
+  /** Present when this process runs the router: the rules API (GET/PUT /api/v1/rules, POST /api/v1/rules/test). */
+  rules?: RulesHolder;
   /** Readiness: true once every component of this process is up, false again while shutting down. */
   isReady: () => boolean;
 }
@@ -55,5 +59,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   }
   const sql = opts.sql;
   if (sql) await app.register(async (scope) => explorerRoutes(scope, { sql, keys: opts.keys }));
+  const rules = opts.rules;
+  if (rules) await app.register(async (scope) => rulesRoutes(scope, { rules, keys: opts.keys, adminProjects: config.server.admin_projects }));
   return app;
 }

@@ -10,6 +10,7 @@ export interface Config {
     max_inflight_requests: number;
     rate_limit_per_project: number;
     shutdown_timeout_ms: number;
+    admin_projects: string[];
   };
   data_dir: string;
   log_level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -31,6 +32,7 @@ export const DEFAULTS: Config = {
     max_inflight_requests: 512,
     rate_limit_per_project: 0,
     shutdown_timeout_ms: 10_000,
+    admin_projects: ["default"],
   },
   data_dir: "./.tracerelay",
   log_level: "info",

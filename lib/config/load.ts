@@ -2,10 +2,11 @@
 // schemas/config.schema.json → merge over DEFAULTS → apply environment and CLI overrides.
 // Invalid configuration is refused with EVERY problem at once, each as `file:line: setting: reason`.
 import { readFile } from "node:fs/promises";
-import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import configSchema from "../../schemas/config.schema.json" with { type: "json" };
 import { type Config, DEFAULTS } from "./defaults.ts";
+import { compileRules, RulesError } from "../../rules/compile.ts";
+import { describeError, errorPath, parseYamlSource } from "./yaml-source.ts";
 
 export class ConfigError extends Error {
   readonly code = "TR_CONFIG_INVALID";
@@ -47,69 +48,29 @@ export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
 
 /** Parses and validates one YAML document; exported for `PUT` reloads and tests. */
 export function parseConfigText(text: string, file: string, env: NodeJS.ProcessEnv): Record<string, unknown> {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const at = (offset: number | undefined) => (offset === undefined ? file : `${file}:${lineCounter.linePos(offset).line}`);
-  const problems = doc.errors.map((e) => `${at(e.pos[0])}: YAML syntax: ${e.message.split("\n")[0]}`);
+  const src = parseYamlSource(text, file, env);
+  const problems = src.problems;
   if (problems.length) throw new ConfigError(problems);
-  expandEnv(doc.contents, env, (node, msg) => problems.push(`${at(node.range?.[0])}: ${msg}`));
-  const value = (doc.toJS() ?? {}) as Record<string, unknown>;
-  if (problems.length) throw new ConfigError(problems);
+  const value = (src.value ?? {}) as Record<string, unknown>;
   if (typeof value !== "object" || Array.isArray(value)) throw new ConfigError([`${file}: the top level must be a mapping`]);
   if (!validate(value)) {
     for (const e of validate.errors ?? []) {
-      const path = pathOf(e);
-      const node = nodeAt(doc.contents, path);
-      problems.push(`${at(node?.range?.[0])}: ${path.join(".") || "(top level)"}: ${describe(e)}`);
+      const path = errorPath(e);
+      problems.push(`${src.atPath(path)}: ${path.join(".") || "(top level)"}: ${describeError(e, "schemas/config.schema.json")}`);
     }
     throw new ConfigError(problems);
   }
-  return value;
-}
-
-const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
-
-function expandEnv(node: Node | null | undefined, env: NodeJS.ProcessEnv, fail: (node: Node, msg: string) => void): void {
-  if (!node) return;
-  if (isScalar(node)) {
-    if (typeof node.value === "string" && node.value.includes("${")) {
-      node.value = node.value.replace(ENV_REF, (_, name: string) => {
-        const v = env[name];
-        if (v === undefined) fail(node, `environment variable ${name} is referenced but not set`);
-        return v ?? "";
-      });
+  if (value.rules !== undefined) {
+    // the rules section: schemas/rules.schema.json + semantic checks, located in this file
+    const destinations = Object.keys({ ...DEFAULTS.destinations, ...((value.destinations as Record<string, unknown> | undefined) ?? {}) });
+    try {
+      compileRules(value.rules, { destinations, locate: (path) => src.atPath(["rules", ...path]) });
+    } catch (err) {
+      if (!(err instanceof RulesError)) throw err;
+      throw new ConfigError(err.problems.map((p) => p.replace(/^([^:]+:\d+: )/, "$1rules.")));
     }
-  } else if (isMap(node)) {
-    for (const pair of node.items) expandEnv(pair.value as Node, env, fail);
-  } else if (isSeq(node)) {
-    for (const item of node.items) expandEnv(item as Node, env, fail);
   }
-}
-
-function pathOf(e: ErrorObject): string[] {
-  const path = e.instancePath.split("/").slice(1).map((p) => p.replaceAll("~1", "/").replaceAll("~0", "~"));
-  if (e.keyword === "additionalProperties") path.push(String((e.params as { additionalProperty: string }).additionalProperty));
-  return path;
-}
-
-function describe(e: ErrorObject): string {
-  if (e.keyword === "additionalProperties") return "unknown setting (check the spelling; see schemas/config.schema.json)";
-  if (e.keyword === "enum") return `${e.message}: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(", ")}`;
-  return e.message ?? "is invalid";
-}
-
-function nodeAt(root: Node | null, path: string[]): Node | null {
-  let node: Node | null = root;
-  for (const key of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === key);
-      if (!pair) return node;
-      node = (key === path[path.length - 1] && pair.key ? pair.key : pair.value) as Node;
-    } else if (isSeq(node)) {
-      node = (node.items[Number(key)] as Node) ?? node;
-    } else return node;
-  }
-  return node;
+  return value;
 }
 
 function deepMerge(target: Record<string, unknown>, source: Record<string, unknown>): Record<string, unknown> {

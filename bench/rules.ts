@@ -1,0 +1,119 @@
+// Rule engine benchmark (issue 4). Prints, on one core:
+//  1. redaction throughput (MB/s of redacted field JSON) with ALL built-in detectors + key rules on
+//     realistic LLM spans (80% PII-free conversations, 20% with seeded PII);
+//  2. router-stage spans/s (parse → rules → per-destination serialisation, no bus I/O) for
+//       a. no rules (the raw fast path: records forwarded as bytes),
+//       b. a minimal active rule set (1 route to every destination: parse + serialise, no work),
+//       c. a 20-rule set (3 sampling, 3 redaction incl. all detectors, 8 routes, 6 transforms),
+//       d. that set without its redaction rules (where the cost goes),
+//     and the cost ratios (time per span) c/b and c/a.
+// Usage: node bench/rules.ts [--seconds 3]
+import { parseArgs } from "node:util";
+import type { BusRecord, ProduceMessage } from "../lib/bus/types.ts";
+import type { CanonicalSpan } from "../lib/span/types.ts";
+import { cleanCorpus, piiCorpus } from "../rules/corpus.ts";
+import { compileRules } from "../rules/compile.ts";
+import { redactSpan } from "../rules/stages/redact.ts";
+import { routeBatch } from "../services/router/index.ts";
+
+const { values } = parseArgs({ options: { seconds: { type: "string", default: "3" } } });
+const seconds = Number(values.seconds);
+const destinations = ["store", "langfuse", "langsmith", "s3-archive"];
+
+const clean = cleanCorpus(4000, 11);
+const pii = piiCorpus(1000, 12).spans;
+const spans: CanonicalSpan[] = [];
+for (let i = 0; i < 5000; i++) spans.push(i % 5 === 4 ? pii[(i / 5) | 0] : clean[i - ((i / 5) | 0)]);
+
+function timeLoop(fn: () => number): { perSec: number; units: number; ms: number } {
+  const end = performance.now() + seconds * 1000;
+  let units = 0;
+  const t0 = performance.now();
+  while (performance.now() < end) units += fn();
+  const ms = performance.now() - t0;
+  return { perSec: (units / ms) * 1000, units, ms };
+}
+
+// 1. redaction
+const FIELDS = ["input", "output", "thinking", "attributes", "tool_calls", "events", "status_message", "user_id", "tags"] as const;
+const allDetectors = compileRules({ redaction: [{ detectors: ["all"], keys: ["*password*", "*secret*", "*token*"], mode: "mask" }] }, { destinations: ["vendor"] });
+const fieldBytes = spans.map((s) => FIELDS.reduce((n, f) => n + (s[f] === undefined ? 0 : Buffer.byteLength(JSON.stringify(s[f]))), 0));
+let k = 0;
+const red = timeLoop(() => {
+  let bytes = 0;
+  for (let j = 0; j < 200; j++, k = (k + 1) % spans.length) {
+    redactSpan(spans[k], allDetectors.redaction, undefined, {});
+    bytes += fieldBytes[k];
+  }
+  return bytes;
+});
+console.log(`redaction, all detectors: ${(red.perSec / 1e6).toFixed(1)} MB/s per core (avg redactable payload ${(fieldBytes.reduce((a, b) => a + b, 0) / spans.length / 1024).toFixed(1)} KB/span)`);
+
+// 2. router stage
+const records: BusRecord[] = spans.map((s, i) => ({ topic: "spans", partition: 0, offset: i, key: s.trace_id, value: Buffer.from(JSON.stringify(s)), timestamp: 0, headers: { project: s.project_id } }));
+const avgRecord = records.reduce((n, r) => n + r.value.length, 0) / records.length;
+
+const minimal = compileRules({ routes: [{ name: "all", to: destinations }] }, { destinations });
+const twentyDoc = {
+    hash_key: "bench-hash-key-0123456789",
+    sampling: [
+      { name: "errors", when: { "==": [{ var: "status" }, "error"] }, keep: 1 },
+      { name: "dev", when: { "==": [{ var: "environment" }, "development"] }, keep: 0 },
+      { name: "rest", keep: 1 },
+    ],
+    redaction: [
+      { name: "vendors", detectors: ["all"], keys: ["*password*", "*secret*"], mode: "mask", destinations: ["langfuse", "langsmith"] },
+      { name: "archive", detectors: ["email", "credit_card", "api_key"], mode: "hash", destinations: ["s3-archive"] },
+      { name: "orders", custom: [{ name: "order_id", pattern: "ORD-\\d{6}" }], destinations: ["langsmith"] },
+    ],
+    routes: [
+      { name: "evals", priority: 10, when: { in: ["eval", { var: "tags" }] }, to: ["langsmith"] },
+      { name: "errors-everywhere", when: { "==": [{ var: "status" }, "error"] }, to: destinations },
+      { name: "gpt", when: { glob: [{ var: "model" }, "gpt-*"] }, to: ["langfuse"], continue: true },
+      { name: "claude", when: { starts_with: [{ var: "model" }, "claude"] }, to: ["langsmith"], continue: true },
+      { name: "big", when: { ">": [{ var: "usage.input_tokens" }, 3000] }, to: ["s3-archive"], continue: true },
+      { name: "projects", when: { in_list: [{ var: "project_id" }, ["proj-1", "proj-2"]] }, to: ["store"], continue: true },
+      { name: "regex", when: { match: [{ var: "name" }, "^(chat|agent)"] }, to: ["s3-archive"], continue: true },
+      { name: "fallback", to: ["store"] },
+    ],
+    transforms: [
+      { name: "team", enrich: [{ from: "service_name", to: "attributes.team", map: { checkout: "payments", search: "discovery" }, default: "unowned" }] },
+      { name: "drop-debug", delete: ["attributes.code.filepath"] },
+      { name: "rename", rename: { "attributes.deployment.region": "attributes.region" } },
+      { name: "truncate-langfuse", destinations: ["langfuse"], truncate: { max_chars: 4000 } },
+      { name: "env", destinations: ["langsmith"], when: { "==": [{ var: "environment" }, null] }, set: { environment: "production" } },
+      { name: "mark-archive", destinations: ["s3-archive"], set: { "attributes.archived": true } },
+    ],
+  };
+const twenty = compileRules(twentyDoc, { destinations });
+const noRedaction = compileRules({ ...twentyDoc, redaction: undefined }, { destinations });
+const ruleCount = twenty.sampling.length + twenty.redaction.length + (twenty.routes?.length ?? 0) + twenty.transforms.length;
+
+const BATCH = 500;
+function routerLoop(mode: "raw" | "minimal" | "twenty" | "noRedaction") {
+  let at = 0;
+  return timeLoop(() => {
+    const batch = records.slice(at, at + BATCH);
+    at = (at + BATCH) % records.length;
+    if (mode === "raw") {
+      const messages = batch.map((r) => ({ key: r.key, value: r.value, headers: r.headers }));
+      const out = new Map<string, ProduceMessage[]>(destinations.map((d) => [d, messages]));
+      return out.size ? batch.length : 0;
+    }
+    const out = new Map<string, ProduceMessage[]>();
+    routeBatch(mode === "minimal" ? minimal : mode === "twenty" ? twenty : noRedaction, batch, null, out);
+    return batch.length;
+  });
+}
+routerLoop("twenty"); // warm-up
+const raw = routerLoop("raw");
+const min = routerLoop("minimal");
+const full = routerLoop("twenty");
+const nored = routerLoop("noRedaction");
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+console.log(`router stage (avg record ${(avgRecord / 1024).toFixed(1)} KB, ${destinations.length} destinations, batch ${BATCH}):`);
+console.log(`  a. no rules (raw fast path):        ${fmt(raw.perSec)} spans/s`);
+console.log(`  b. minimal active rule set:         ${fmt(min.perSec)} spans/s`);
+console.log(`  c. ${ruleCount}-rule set:                    ${fmt(full.perSec)} spans/s`);
+console.log(`  d. the same without its 3 redaction rules: ${fmt(nored.perSec)} spans/s`);
+console.log(`  cost ratio c vs b: ${(min.perSec / full.perSec).toFixed(2)}×   c vs a: ${(raw.perSec / full.perSec).toFixed(1)}×`);

@@ -1,0 +1,148 @@
+// Stage 4: transform, per destination, on the destination's (already redacted) copy. Transform rules
+// run in file order; a rule applies when its `destinations` (default: all) include the destination
+// and its `when` matches the copy as it is at that point. Within one rule the operations run in this
+// order: set → rename → delete → enrich → truncate.
+// Paths: a top-level canonical field (`environment`), `attributes.<key>` (attribute keys are flat and
+// may contain dots: everything after `attributes.` is the key), or a dotted path into an object field
+// (`model_parameters.temperature`, `prompt.name`). Identity fields (trace_id, span_id, parent_span_id,
+// project_id, schema_version, source) cannot be changed; required fields cannot be deleted or renamed
+// away (checked when the rules are compiled).
+// truncate: walks the named fields (default input, output, thinking) and keeps at most `max_chars`
+// characters of string content in total per field, in document order; a cut string ends with
+// `…[truncated <n> chars]`. Structure is kept (later strings become "" + marker).
+import type { CanonicalSpan } from "../../lib/span/types.ts";
+import type { CompiledTransform, RedactableField } from "../types.ts";
+
+type Obj = Record<string, unknown>;
+
+export const IDENTITY_FIELDS = new Set(["trace_id", "span_id", "parent_span_id", "project_id", "schema_version", "source"]);
+export const REQUIRED_FIELDS = new Set(["name", "kind", "start_time", "status"]);
+const OBJECT_FIELDS = new Set(["attributes", "model_parameters", "prompt", "usage", "cost"]);
+
+export function splitPath(path: string): string[] {
+  const dot = path.indexOf(".");
+  if (dot < 0) return [path];
+  const head = path.slice(0, dot);
+  if (head === "attributes") return [head, path.slice(dot + 1)];
+  return [head, ...path.slice(dot + 1).split(".")];
+}
+
+function getPath(obj: Obj, parts: string[]): unknown {
+  let cur: unknown = obj;
+  for (const p of parts) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Obj)[p];
+  }
+  return cur;
+}
+
+/**
+ * Copy-on-write set/delete: `root` is a private shallow copy; nested objects are copied on the way
+ * down the first time only (`owned` holds the copies made during this transformSpan call).
+ */
+function setPath(root: Obj, parts: string[], value: unknown, remove: boolean, owned: Set<object>): void {
+  let cur = root;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const next = cur[parts[i]];
+    if (remove && (next === null || typeof next !== "object")) return;
+    if (next !== null && typeof next === "object" && owned.has(next)) {
+      cur = next as Obj;
+      continue;
+    }
+    const copy: Obj = next !== null && typeof next === "object" && !Array.isArray(next) ? { ...(next as Obj) } : {};
+    owned.add(copy);
+    cur[parts[i]] = copy;
+    cur = copy;
+  }
+  const last = parts[parts.length - 1];
+  if (remove) delete cur[last];
+  else cur[last] = value;
+}
+
+/** Copy-on-write: returns the same reference when nothing had to be cut. */
+function truncateValue(value: unknown, budget: { left: number }): unknown {
+  if (typeof value === "string") {
+    if (value.length <= budget.left) {
+      budget.left -= value.length;
+      return value;
+    }
+    const kept = value.slice(0, budget.left);
+    const cut = value.length - kept.length;
+    budget.left = 0;
+    return `${kept}…[truncated ${cut} chars]`;
+  }
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const r = truncateValue(value[i], budget);
+      if (r !== value[i] && !copy) copy = value.slice(0, i);
+      if (copy) copy.push(r);
+    }
+    return copy ?? value;
+  }
+  if (value !== null && typeof value === "object") {
+    let copy: Obj | undefined;
+    const entries = Object.entries(value as Obj);
+    for (let i = 0; i < entries.length; i++) {
+      const [k, v] = entries[i];
+      const r = truncateValue(v, budget);
+      if (r !== v && !copy) copy = Object.fromEntries(entries.slice(0, i));
+      if (copy) copy[k] = r;
+    }
+    return copy ?? value;
+  }
+  return value;
+}
+
+const DEFAULT_TRUNCATE: readonly RedactableField[] = ["input", "output", "thinking"];
+
+export function transformSpan(span: CanonicalSpan, transforms: readonly CompiledTransform[], destination: string, applied: string[]): CanonicalSpan {
+  let o: Obj | undefined; // one private copy for the whole chain, made when the first transform applies
+  const owned = new Set<object>();
+  for (const t of transforms) {
+    if (!t.destinations.has(destination)) continue;
+    if (!t.when(o ?? span)) continue;
+    applied.push(t.name);
+    o ??= { ...(span as unknown as Obj) };
+    const doc = t.doc;
+    if (doc.set) for (const [path, v] of Object.entries(doc.set)) setPath(o, splitPath(path), structuredClone(v), false, owned);
+    if (doc.rename) {
+      for (const [from, to] of Object.entries(doc.rename)) {
+        const fp = splitPath(from);
+        const v = getPath(o, fp);
+        if (v === undefined) continue;
+        setPath(o, fp, undefined, true, owned);
+        setPath(o, splitPath(to), v, false, owned);
+      }
+    }
+    if (doc.delete) for (const path of doc.delete) setPath(o, splitPath(path), undefined, true, owned);
+    if (doc.enrich) {
+      for (const e of doc.enrich) {
+        const key = getPath(o, splitPath(e.from));
+        const hit = key !== undefined && key !== null && Object.hasOwn(e.map, String(key)) ? e.map[String(key)] : e.default;
+        if (hit !== undefined) setPath(o, splitPath(e.to), hit, false, owned);
+      }
+    }
+    if (doc.truncate) {
+      for (const f of doc.truncate.fields ?? DEFAULT_TRUNCATE) {
+        if (o[f] === undefined || o[f] === null) continue;
+        o[f] = truncateValue(o[f], { left: doc.truncate.max_chars });
+      }
+    }
+  }
+  return (o ?? span) as unknown as CanonicalSpan;
+}
+
+export function isKnownPathHead(head: string): boolean {
+  return CANONICAL_FIELDS.has(head);
+}
+export function isObjectField(head: string): boolean {
+  return OBJECT_FIELDS.has(head);
+}
+
+export const CANONICAL_FIELDS = new Set([
+  "schema_version", "trace_id", "span_id", "parent_span_id", "project_id", "name", "kind", "start_time", "end_time", "duration_ms",
+  "status", "status_message", "level", "session_id", "user_id", "tags", "environment", "release", "service_name", "model", "provider",
+  "model_parameters", "input", "output", "usage", "cost", "stop_reason", "first_token_ms", "thinking", "tool_calls", "prompt",
+  "attributes", "events", "source",
+]);
