@@ -1,39 +1,50 @@
-// Router + rules, on an in-memory bus stand-in (the handler is driven directly, batch by batch).
+// Router + rules on the real embedded log: spans produced to `spans`, read back from `deliver.<dest>`.
 import { describe, expect, it } from "vitest";
-import type { Bus, BusRecord, ConsumeOptions, ProduceMessage } from "../../lib/bus/types.ts";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createEmbeddedBus } from "../../lib/bus/embedded/bus.ts";
+import { type BusRecord, TOPICS } from "../../lib/bus/types.ts";
 import type { CanonicalSpan } from "../../lib/span/types.ts";
 import { createLogger } from "../../lib/telemetry/logger.ts";
 import { compileRules } from "../../rules/compile.ts";
 import { RulesHolder } from "../../rules/runtime.ts";
 import { startRouter } from "./index.ts";
 
-class MemoryBus {
-  readonly kind = "embedded" as const;
-  handler: ConsumeOptions["handler"] | undefined;
-  readonly topics = new Map<string, ProduceMessage[]>();
-  private offset = 0;
-  async ensureTopics() {}
-  async produce(topic: string, messages: ProduceMessage[]) {
-    const list = this.topics.get(topic) ?? [];
-    list.push(...messages);
-    this.topics.set(topic, list);
+/** A real embedded log in a temp dir, with a reader that collects what reached each deliver topic. */
+async function realBus() {
+  const dir = await mkdtemp(join(tmpdir(), "router-"));
+  const bus = await createEmbeddedBus({ dir, partitions: 2 });
+  const received = new Map<string, BusRecord[]>();
+  const readers: Array<{ stop(): Promise<void> }> = [];
+  for (const d of destinations) {
+    received.set(d, []);
+    readers.push(
+      await bus.consume({
+        group: `check.${d}`,
+        topics: [TOPICS.deliver(d)],
+        handler: async (batch) => {
+          for (const r of batch) received.get(d)!.push({ ...r, value: Buffer.from(r.value) });
+        },
+      }),
+    );
   }
-  async consume(o: ConsumeOptions) {
-    this.handler = o.handler;
-    return { stop: async () => {} };
-  }
-  async seek() {}
-  async lag() {
-    return [];
-  }
-  async close() {}
-  async deliver(msgs: Array<{ key: string; value: string; headers?: Record<string, string> }>) {
-    const batch: BusRecord[] = msgs.map((m) => ({ topic: "spans", partition: 0, offset: this.offset++, key: m.key, value: Buffer.from(m.value), timestamp: 0, headers: m.headers ?? {} }));
-    await this.handler!(batch);
-  }
-  received(dest: string): ProduceMessage[] {
-    return this.topics.get(`deliver.${dest}`) ?? [];
-  }
+  const produce = (msgs: Array<{ key: string; value: string; headers?: Record<string, string> }>) => bus.produce(TOPICS.spans, msgs);
+  /** Waits until `dest` has at least `n` records (bounded), then returns them. */
+  const waitFor = async (dest: string, n: number, timeoutMs = 20_000): Promise<BusRecord[]> => {
+    const deadline = Date.now() + timeoutMs;
+    while ((received.get(dest) ?? []).length < n) {
+      if (Date.now() > deadline) throw new Error(`${dest}: ${(received.get(dest) ?? []).length} of ${n} records after ${timeoutMs} ms`);
+      await new Promise((ok) => setTimeout(ok, 10));
+    }
+    return received.get(dest)!;
+  };
+  const close = async () => {
+    await Promise.all(readers.map((r) => r.stop()));
+    await bus.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+  return { bus, produce, waitFor, received, close };
 }
 
 const span = (i: number, extra: Partial<CanonicalSpan> = {}): CanonicalSpan => ({
@@ -55,89 +66,102 @@ const destinations = ["store", "vendor"];
 
 describe("router with rules", () => {
   it("without rules forwards the raw bytes and headers to every destination", async () => {
-    const bus = new MemoryBus();
-    await startRouter({ bus: bus as unknown as Bus, destinations, logger });
+    const b = await realBus();
+    const router = await startRouter({ bus: b.bus, destinations, logger });
     const raw = `{"weird":  "formatting kept",  "trace_id":"x"}`;
-    await bus.deliver([{ key: "k", value: raw, headers: { piece: '{"id":"e1"}' } }]);
+    await b.produce([{ key: "k", value: raw, headers: { piece: '{"id":"e1"}' } }]);
     for (const d of destinations) {
-      expect(bus.received(d)).toHaveLength(1);
-      expect(bus.received(d)[0].value.toString()).toBe(raw);
-      expect(bus.received(d)[0].headers).toEqual({ piece: '{"id":"e1"}' });
+      const got = await b.waitFor(d, 1);
+      expect(got).toHaveLength(1);
+      expect(got[0].value.toString()).toBe(raw);
+      expect(got[0].headers).toEqual({ piece: '{"id":"e1"}' });
     }
+    await router.stop();
+    await b.close();
   });
 
   it("redacts per destination, keeps piece headers, shares the original bytes where unchanged", async () => {
-    const bus = new MemoryBus();
+    const b = await realBus();
     const rules = new RulesHolder(destinations, compileRules({ redaction: [{ detectors: ["email"], destinations: ["vendor"] }] }, { destinations }));
-    await startRouter({ bus: bus as unknown as Bus, destinations, logger, rules });
+    const router = await startRouter({ bus: b.bus, destinations, logger, rules });
     const raw = JSON.stringify(span(1));
-    await bus.deliver([{ key: "t", value: raw, headers: { piece: '{"id":"e1","order":1,"seq":0,"fields":["input"]}' } }]);
-    expect(bus.received("store")[0].value).toEqual(Buffer.from(raw));
-    const vendor = bus.received("vendor")[0];
+    await b.produce([{ key: "t", value: raw, headers: { piece: '{"id":"e1","order":1,"seq":0,"fields":["input"]}' } }]);
+    expect((await b.waitFor("store", 1))[0].value).toEqual(Buffer.from(raw));
+    const vendor = (await b.waitFor("vendor", 1))[0];
     expect(JSON.parse(String(vendor.value)).input).toBe("write to [REDACTED:email]");
     expect(vendor.headers?.piece).toContain('"id":"e1"');
+    await router.stop();
+    await b.close();
   });
 
-  it("hot reload: 20 swaps while 50k spans flow — none lost, each batch on one complete rule set", async () => {
-    const bus = new MemoryBus();
+  it("hot reload: 20 swaps while 50k spans flow — none lost, none processed by a half-loaded rule set", async () => {
+    const b = await realBus();
+    // Each rule set stamps two attributes with its version: a half-loaded set would leave them unequal.
     const version = (v: number) => compileRules({ transforms: [{ name: `v${v}`, set: { "attributes.rules_version": v, "attributes.rules_version_check": v } }] }, { destinations });
     const rules = new RulesHolder(destinations, version(0));
-    await startRouter({ bus: bus as unknown as Bus, destinations, logger, rules });
+    const router = await startRouter({ bus: b.bus, destinations, logger, rules });
     const N = 50_000;
-    const BATCH = 250;
-    let swaps = 0;
-    const deliveries: Array<Promise<void>> = [];
-    for (let start = 0; start < N; start += BATCH) {
+    const GROUP = N / 20;
+    for (let g = 0; g < 20; g++) {
       const msgs = [];
-      for (let i = start; i < start + BATCH; i++) msgs.push({ key: String(i), value: JSON.stringify(span(i)) });
-      deliveries.push(bus.deliver(msgs));
-      // swap from "another task" in between batches, 20 times in total
-      if (start % (N / 20) === 0 && swaps < 20) await Promise.resolve().then(() => rules.swap(version(++swaps)));
+      for (let i = g * GROUP; i < (g + 1) * GROUP; i++) msgs.push({ key: String(i % 97), value: JSON.stringify(span(i)) });
+      await b.produce(msgs);
+      // Swap while this group is still flowing through the router (part of it forwarded, part not).
+      await b.waitFor("store", g * GROUP + GROUP / 4);
+      rules.swap(version(g + 1));
     }
-    await Promise.all(deliveries);
-    expect(swaps).toBe(20);
     for (const d of destinations) {
-      const got = bus.received(d).map((m) => JSON.parse(String(m.value)) as CanonicalSpan);
+      const got = (await b.waitFor(d, N)).map((r) => ({ partition: r.partition, span: JSON.parse(String(r.value)) as CanonicalSpan }));
       expect(got).toHaveLength(N);
-      expect(new Set(got.map((s) => s.span_id)).size).toBe(N);
-      const versions = new Set<number>();
-      for (let b = 0; b < N; b += BATCH) {
-        const inBatch = new Set(got.slice(b, b + BATCH).map((s) => s.attributes?.rules_version));
-        expect(inBatch.size).toBe(1); // never mixed within a batch
-        versions.add([...inBatch][0] as number);
+      expect(new Set(got.map((x) => x.span.span_id)).size).toBe(N);
+      for (const { span: s } of got) expect(s.attributes?.rules_version).toBe(s.attributes?.rules_version_check);
+      // Swaps only go forward: in each partition's order, versions never decrease.
+      for (const partition of new Set(got.map((x) => x.partition))) {
+        const versions = got.filter((x) => x.partition === partition).map((x) => x.span.attributes?.rules_version as number);
+        expect(versions).toEqual([...versions].sort((x, y) => x - y));
       }
-      for (const s of got) expect(s.attributes?.rules_version).toBe(s.attributes?.rules_version_check);
-      expect(versions.size).toBe(21);
+      expect(new Set(got.map((x) => x.span.attributes?.rules_version)).size).toBeGreaterThanOrEqual(10);
     }
-  });
+    await router.stop();
+    await b.close();
+  }, 120_000);
 
   it("tail sampling in the router: buffered until quiet, whole traces released with one decision", async () => {
-    const bus = new MemoryBus();
+    const b = await realBus();
     let now = 0;
     const rules = new RulesHolder(
       destinations,
       compileRules({ tail: { decision_wait_ms: 1000 }, sampling: [{ when: { var: "trace.has_error" }, keep: 1 }, { keep: 0 }] }, { destinations }),
     );
-    const router = await startRouter({ bus: bus as unknown as Bus, destinations, logger, rules, clock: { now: () => now }, tailPollMs: 5 });
+    const router = await startRouter({ bus: b.bus, destinations, logger, rules, clock: { now: () => now }, tailPollMs: 5 });
     const t = "ab".repeat(16);
-    await bus.deliver([
+    await b.produce([
       { key: t, value: JSON.stringify(span(1, { trace_id: t })) },
       { key: t, value: JSON.stringify(span(2, { trace_id: t, status: "error" })) },
       { key: "other", value: JSON.stringify(span(3)) },
     ]);
-    expect(bus.received("store")).toHaveLength(0);
+    // Until the (fake) clock passes the quiet window nothing is released.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(b.received.get("store")).toHaveLength(0);
     now = 5000;
-    await new Promise((r) => setTimeout(r, 30));
-    expect(bus.received("store").map((m) => JSON.parse(String(m.value)).span_id)).toEqual([span(1).span_id, span(2).span_id]);
+    const released = await b.waitFor("store", 2);
+    expect(released.map((m) => JSON.parse(String(m.value)).span_id)).toEqual([span(1).span_id, span(2).span_id]);
     await router.stop();
+    await b.close();
   });
 
   it("a record that is not JSON goes to store unchanged (never silently dropped)", async () => {
-    const bus = new MemoryBus();
+    const b = await realBus();
     const rules = new RulesHolder(destinations, compileRules({ routes: [{ name: "all", to: ["vendor"] }] }, { destinations }));
-    await startRouter({ bus: bus as unknown as Bus, destinations, logger, rules });
-    await bus.deliver([{ key: "k", value: "not json" }]);
-    expect(bus.received("store").map((m) => String(m.value))).toEqual(["not json"]);
-    expect(bus.received("vendor")).toHaveLength(0);
+    const router = await startRouter({ bus: b.bus, destinations, logger, rules });
+    await b.produce([
+      { key: "k", value: "not json" },
+      { key: "k", value: JSON.stringify(span(7)) },
+    ]);
+    expect((await b.waitFor("store", 1)).map((m) => String(m.value))).toEqual(["not json"]);
+    expect((await b.waitFor("vendor", 1)).map((m) => JSON.parse(String(m.value)).span_id)).toEqual([span(7).span_id]);
+    expect(b.received.get("store")).toHaveLength(1);
+    await router.stop();
+    await b.close();
   });
 });
