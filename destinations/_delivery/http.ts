@@ -1,0 +1,40 @@
+// HTTP helpers every HTTP destination's client shares, so that 408/429/5xx/4xx/network are classified
+// the same way everywhere (DESIGN.md "Delivery semantics"):
+//   2xx → delivered · 408, 429, 5xx → RetryableError (with Retry-After) · other 4xx → PermanentError
+//   fetch rejections (refused, reset, DNS) → RetryableError TR_DELIVERY_NETWORK
+//   the helper's per-request timeout → RetryableError TR_DELIVERY_TIMEOUT (set by the helper)
+import { PermanentError, RetryableError } from "./errors.ts";
+
+const MAX_REASON_CHARS = 500;
+
+/** Retry-After is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3). Returns ms from `nowMs`, or undefined. */
+export function parseRetryAfter(header: string | null | undefined, nowMs: number): number | undefined {
+  if (!header) return undefined;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - nowMs);
+}
+
+/** Throws the right error for a non-2xx response; returns normally for 2xx. `reason` is the vendor's body. */
+export function throwForStatus(status: number, reason: string, retryAfterHeader: string | null, nowMs: number): void {
+  if (status >= 200 && status < 300) return;
+  const vendor = reason.trim().slice(0, MAX_REASON_CHARS);
+  const message = `HTTP ${status}${vendor ? `: ${vendor}` : ""}`;
+  if (status === 408 || status === 429 || status >= 500) {
+    throw new RetryableError(message, { status, retryAfterMs: parseRetryAfter(retryAfterHeader, nowMs) });
+  }
+  // 1xx/3xx are unexpected from an API endpoint (fetch follows redirects): treat as a permanent misconfiguration.
+  throw new PermanentError(message, { status });
+}
+
+/**
+ * Wraps a fetch rejection. The helper owns the per-request timeout: when it aborted the request it
+ * replaces whatever the client threw with TR_DELIVERY_TIMEOUT, so clients need not tell aborts apart.
+ */
+export function networkError(err: unknown): RetryableError {
+  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+  const detail = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+  return new RetryableError(`network error: ${detail}`, { code: "TR_DELIVERY_NETWORK", cause: err });
+}

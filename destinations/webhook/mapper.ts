@@ -1,0 +1,35 @@
+// Webhook mapper (pure). Payload, one POST per batch:
+//   POST <url>
+//   Content-Type: application/json
+//   Idempotency-Key: <hex sha256 of the batch's sorted "trace_id:span_id" list>
+//   { "spans": [ <canonical span v1>, ... ] }
+// The key depends only on WHICH spans the batch carries (not their order or content), so a redelivered
+// or replayed batch carries the same key and the receiver can drop it. Signing happens in the client,
+// per attempt, because the signed timestamp must be fresh (receivers accept ±300 s).
+import { createHash } from "node:crypto";
+import type { CanonicalSpan } from "../../lib/span/types.ts";
+import { MappingError } from "../_delivery/index.ts";
+
+export const IDEMPOTENCY_HEADER = "Idempotency-Key";
+
+export interface WebhookRequest {
+  body: string;
+  idempotencyKey: string;
+  spanCount: number;
+}
+
+export function idempotencyKey(spans: readonly Pick<CanonicalSpan, "trace_id" | "span_id">[]): string {
+  const ids = spans.map((s) => `${s.trace_id}:${s.span_id}`).sort();
+  return createHash("sha256").update(ids.join("\n")).digest("hex");
+}
+
+export function mapWebhook(spans: CanonicalSpan[]): WebhookRequest {
+  let body: string;
+  try {
+    body = JSON.stringify({ spans });
+  } catch (err) {
+    // Only a span that is not JSON (a cycle, a BigInt) gets here; the bus boundary normally prevents it.
+    throw new MappingError(`span cannot be encoded as JSON: ${(err as Error).message}`, { cause: err });
+  }
+  return { body, idempotencyKey: idempotencyKey(spans), spanCount: spans.length };
+}
