@@ -14,7 +14,20 @@ export interface Config {
   };
   data_dir: string;
   log_level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
-  bus: { kind: "embedded" | "kafka"; partitions: number; retention_hours: number; retention_bytes?: number };
+  bus: {
+    kind: "embedded" | "kafka";
+    partitions: number;
+    retention_hours: number;
+    retention_bytes?: number;
+    /** Kafka only (kind: kafka): bootstrap brokers "host:port"; required then (or TRACERELAY_KAFKA_BROKERS). */
+    brokers?: string[];
+    client_id?: string;
+    topic_prefix?: string;
+    replication_factor?: number;
+    create_topics?: boolean;
+    ssl?: boolean | { ca_file?: string; cert_file?: string; key_file?: string; reject_unauthorized?: boolean; servername?: string };
+    sasl?: { mechanism: "plain" | "scram-sha-256" | "scram-sha-512"; username: string; password: string };
+  };
   store: { url: string | null; database: string };
   webhooks: Record<string, { secret: string; project?: string }>;
   pricing: { models: Record<string, { input_per_mtok: number; output_per_mtok: number; cache_read_per_mtok?: number; cache_write_per_mtok?: number }> };

@@ -47,4 +47,16 @@ describe("config", () => {
   it("refuses YAML syntax errors with a line", () => {
     expect(() => parseConfigText("server:\n  port: [1,\n", "bad.yaml", {})).toThrow(/bad\.yaml:\d+: YAML syntax/);
   });
+  it("kafka bus: brokers and options from the file, TRACERELAY_KAFKA_BROKERS overrides, brokers required", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "cfg-"));
+    const file = join(dir, "tracerelay.yaml");
+    await writeFile(file, "bus:\n  kind: kafka\n  brokers: [k1:9092]\n  topic_prefix: prod.\n  replication_factor: 3\n  sasl:\n    mechanism: scram-sha-512\n    username: u\n    password: p\n  ssl: true\n");
+    const c = await loadConfig({ file, env: {} });
+    expect(c.bus).toMatchObject({ kind: "kafka", brokers: ["k1:9092"], topic_prefix: "prod.", replication_factor: 3, ssl: true, sasl: { mechanism: "scram-sha-512" } });
+    const e = await loadConfig({ file, env: { TRACERELAY_KAFKA_BROKERS: "a:1, b:2" } });
+    expect(e.bus.brokers).toEqual(["a:1", "b:2"]);
+    await expect(loadConfig({ env: { TRACERELAY_BUS_KIND: "kafka" } })).rejects.toThrow("bus.brokers: required with bus.kind kafka");
+    await expect(loadConfig({ env: { TRACERELAY_KAFKA_BROKERS: "nohost" } })).rejects.toThrow("TRACERELAY_KAFKA_BROKERS=nohost");
+    expect(() => parseConfigText("bus:\n  brokers: ['bad host']\n  sasl:\n    mechanism: gssapi\n", "k.yaml", {})).toThrow(/k\.yaml:2: bus\.brokers\.0[\s\S]*k\.yaml:4: bus\.sasl\.mechanism/);
+  });
 });

@@ -97,5 +97,16 @@ function applyEnv(config: Config, env: NodeJS.ProcessEnv): void {
   if (env.TRACERELAY_DATA_DIR) config.data_dir = env.TRACERELAY_DATA_DIR;
   if (env.TRACERELAY_STORE_URL) config.store.url = env.TRACERELAY_STORE_URL;
   if (env.TRACERELAY_LOG_LEVEL) config.log_level = env.TRACERELAY_LOG_LEVEL as Config["log_level"];
+  if (env.TRACERELAY_BUS_KIND) {
+    if (env.TRACERELAY_BUS_KIND === "embedded" || env.TRACERELAY_BUS_KIND === "kafka") config.bus.kind = env.TRACERELAY_BUS_KIND;
+    else problems.push(`TRACERELAY_BUS_KIND=${env.TRACERELAY_BUS_KIND}: must be embedded or kafka`);
+  }
+  if (env.TRACERELAY_KAFKA_BROKERS) {
+    const brokers = env.TRACERELAY_KAFKA_BROKERS.split(",").map((b) => b.trim()).filter(Boolean);
+    const bad = brokers.filter((b) => !/^[^\s:,]+:[0-9]{1,5}$/.test(b));
+    if (brokers.length === 0 || bad.length) problems.push(`TRACERELAY_KAFKA_BROKERS=${env.TRACERELAY_KAFKA_BROKERS}: must be a comma-separated list of host:port`);
+    else config.bus.brokers = brokers;
+  }
+  if (config.bus.kind === "kafka" && !config.bus.brokers?.length) problems.push("bus.brokers: required with bus.kind kafka (or set TRACERELAY_KAFKA_BROKERS)");
   if (problems.length) throw new ConfigError(problems);
 }

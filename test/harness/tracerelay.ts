@@ -1,4 +1,4 @@
-// Starts the REAL tracerelay process (`node bin/tracerelay.ts start`) for end-to-end tests and
+// Starts the REAL tracerelay process (`node bin/tracerelay.ts start`, or one scale-out role) for end-to-end tests and
 // benchmarks: a temp data dir, fixed test keys, an optional YAML config, readiness by `/health/ready`,
 // captured logs, graceful stop (SIGTERM, then SIGKILL after a timeout), crash (SIGKILL) and restart on
 // the same data dir and port. Reads go through the real HTTP API (`api`, `waitForTrace`).
@@ -41,6 +41,12 @@ export interface StartOptions {
   bin?: string;
   /** Extra CLI arguments after the standard ones. */
   args?: string[];
+  /**
+   * The command to run: "start" (default, every role) or a scale-out role ("ingest", "route",
+   * "deliver", "explorer"); combine roles with `args: ["--with", "explorer"]`. Scale-out roles need a
+   * Kafka bus (config `bus.kind: kafka` or env TRACERELAY_BUS_KIND=kafka + TRACERELAY_KAFKA_BROKERS).
+   */
+  command?: string;
 }
 
 export interface ApiResponse<T = unknown> {
@@ -213,7 +219,7 @@ export async function startTracerelay(opts: StartOptions = {}): Promise<Tracerel
   }
 
   function spawnChild(port: number): Spawned {
-    const args = [opts.bin ?? join(REPO_ROOT, "bin/tracerelay.ts"), "start", "--port", String(port), "--data-dir", dataDir];
+    const args = [opts.bin ?? join(REPO_ROOT, "bin/tracerelay.ts"), opts.command ?? "start", "--port", String(port), "--data-dir", dataDir];
     if (configFile) args.push("--config", configFile);
     if (opts.args) args.push(...opts.args);
     const child = spawn(NODE_BIN, args, { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
