@@ -19,8 +19,7 @@ import { context, trace } from "@opentelemetry/api";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type KafkaBroker, startKafka } from "../scripts/kafka/broker.ts";
-import { KAFKA_VERSION } from "../scripts/kafka/install.ts";
+import { brokerForTests, type KafkaBroker, startKafka } from "../scripts/kafka/broker.ts";
 import { listItems, otlpExporter, recordingExporter, type ExportRecord } from "./harness/otel.ts";
 import { hex, otlpRequest, otlpSpan } from "./harness/otlp.ts";
 import { NODE_BIN, REPO_ROOT, randomKeys, sleep, startTracerelay, type Tracerelay } from "./harness/tracerelay.ts";
@@ -29,23 +28,9 @@ const SPANS_PER_TRACE = 10;
 const SDK_TRACES = 1840; // 18,400 spans from the SDK; the broker-outage stream adds ~1,500 more (~20k in all)
 const ROUNDS = 8;
 
-const external = process.env.KAFKA_BROKERS;
-let broker: KafkaBroker | undefined;
-let brokers: string[] = external ? external.split(",").map((b) => b.trim()) : [];
-let unavailable: string | undefined;
-
-if (!external) {
-  try {
-    const started = Date.now();
-    broker = await startKafka();
-    brokers = [broker.brokers];
-    console.log(`scale-out.test: broker ${broker.brokers} (Kafka ${KAFKA_VERSION}) started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  } catch (error) {
-    unavailable = (error as Error).message;
-    if (process.env.CI === "true") throw new Error(`scale-out.test: cannot start the Kafka broker and CI=true, so this test must not skip:\n${unavailable}`);
-    console.warn(`\n!!!!!!!!\n!!! scale-out.test: SKIPPING, the Kafka broker could not be started:\n${unavailable}\n!!!!!!!!\n`);
-  }
-}
+const forTests = await brokerForTests("scale-out.test");
+let broker: KafkaBroker | undefined = forTests.broker;
+const { brokers, unavailable } = forTests;
 
 describe("scale-out roles refuse the embedded bus", () => {
   it("`tracerelay route` on the embedded bus exits 2 naming the reason; an unknown --with role too", () => {

@@ -241,3 +241,32 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   process.once("SIGINT", shutdown);
   process.once("SIGTERM", shutdown);
 }
+
+export interface TestBroker {
+  /** The broker this test owns (absent when KAFKA_BROKERS points at an external cluster, or on skip). */
+  broker?: KafkaBroker;
+  brokers: string[];
+  /** Why the broker could not be started (the tests skip loudly), or undefined. */
+  unavailable?: string;
+}
+
+/**
+ * A broker for a test file: the cluster in KAFKA_BROKERS, else a local one started here. When it cannot
+ * start, CI (CI=true) FAILS the file with the reason — a missing prerequisite never passes silently —
+ * and a developer run skips with a loud message.
+ */
+export async function brokerForTests(label: string): Promise<TestBroker> {
+  const external = process.env.KAFKA_BROKERS;
+  if (external) return { brokers: external.split(",").map((b) => b.trim()) };
+  try {
+    const started = Date.now();
+    const broker = await startKafka();
+    console.log(`${label}: broker ${broker.brokers} (Kafka ${KAFKA_VERSION}) started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return { broker, brokers: [broker.brokers] };
+  } catch (error) {
+    const unavailable = (error as Error).message;
+    if (process.env.CI === "true") throw new Error(`${label}: cannot start the Kafka broker and CI=true, so these tests must not skip:\n${unavailable}`);
+    console.warn(`\n!!!!!!!!\n!!! ${label}: SKIPPING, the Kafka broker could not be started:\n${unavailable}\n!!!!!!!!\n`);
+    return { brokers: [], unavailable };
+  }
+}

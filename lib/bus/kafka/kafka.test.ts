@@ -7,31 +7,16 @@
 import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { afterAll, describe, expect, it } from "vitest";
-import { type KafkaBroker, startKafka } from "../../../scripts/kafka/broker.ts";
-import { KAFKA_VERSION } from "../../../scripts/kafka/install.ts";
+import { brokerForTests, type KafkaBroker, startKafka } from "../../../scripts/kafka/broker.ts";
 import { busContractSuite } from "../contract-suite.ts";
 import { createBus } from "../index.ts";
 import type { Bus, BusRecord } from "../types.ts";
 import { BusUnavailableError } from "../types.ts";
 import { createKafkaBus, type KafkaBusOptions } from "./bus.ts";
 
-const external = process.env.KAFKA_BROKERS;
-let broker: KafkaBroker | undefined;
-let brokers: string[] = external ? external.split(",").map((b) => b.trim()) : [];
-let unavailable: string | undefined;
-
-if (!external) {
-  try {
-    const started = Date.now();
-    broker = await startKafka();
-    brokers = [broker.brokers];
-    console.log(`kafka.test: broker ${broker.brokers} (Kafka ${KAFKA_VERSION}) started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  } catch (error) {
-    unavailable = (error as Error).message;
-    if (process.env.CI === "true") throw new Error(`kafka.test: cannot start the Kafka broker and CI=true, so the Kafka tests must not skip:\n${unavailable}`);
-    console.warn(`\n!!!!!!!!\n!!! kafka.test: SKIPPING the Kafka bus tests, the broker could not be started:\n${unavailable}\n!!!!!!!!\n`);
-  }
-}
+const forTests = await brokerForTests("kafka.test");
+let broker: KafkaBroker | undefined = forTests.broker;
+const { brokers, unavailable } = forTests;
 
 const runPrefix = `t${randomUUID().slice(0, 8)}.`;
 const fast: Partial<KafkaBusOptions> = { produceTimeoutMs: 3000, connectionTimeoutMs: 1000 };
