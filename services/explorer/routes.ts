@@ -1,15 +1,17 @@
-// The explorer's read API. Every read is scoped to the caller's project (from its key); query strings
-// are validated by JSON Schema so a bad filter gets a 400 naming the parameter.
+// The explorer's read API. Every read is scoped to the caller's project; query strings are validated by
+// JSON Schema so a bad filter gets a 400 naming the parameter. Mounted twice with different callers:
+// at /api/v1 for API keys, and at /ui/api/v1 for signed-in UI users (services/explorer/ui-routes.ts).
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { authenticate } from "../../lib/auth/credentials.ts";
-import type { KeyStore } from "../../lib/auth/keys.ts";
 import { TracerelayError } from "../../lib/errors.ts";
 import type { SqlClient } from "../../lib/store/types.ts";
 import { getSession, getTrace, listSessions, listTraces, usageMetrics } from "./queries/index.ts";
 
 export interface ExplorerDeps {
   sql: SqlClient;
-  keys: KeyStore;
+  /** e.g. "/api/v1" */
+  prefix: string;
+  /** Authenticates the caller (throws a 401) and returns the project its reads are scoped to. */
+  projectOf: (request: FastifyRequest) => string;
 }
 
 const time = { type: "string", format: "date-time" } as const;
@@ -33,9 +35,10 @@ const listTracesQuery = {
 } as const;
 
 export async function explorerRoutes(app: FastifyInstance, deps: ExplorerDeps): Promise<void> {
-  const project = (request: FastifyRequest) => authenticate(deps.keys, request.headers).projectId;
+  const project = deps.projectOf;
+  const at = (path: string) => `${deps.prefix}${path}`;
 
-  app.get("/api/v1/traces", { schema: { querystring: listTracesQuery } }, async (request) => {
+  app.get(at("/traces"), { schema: { querystring: listTracesQuery } }, async (request) => {
     const q = request.query as Record<string, string | number | undefined>;
     return listTraces(deps.sql, project(request), {
       from: q.from as string | undefined,
@@ -53,7 +56,7 @@ export async function explorerRoutes(app: FastifyInstance, deps: ExplorerDeps): 
     });
   });
 
-  app.get<{ Params: { trace_id: string } }>("/api/v1/traces/:trace_id", async (request) => {
+  app.get<{ Params: { trace_id: string } }>(at("/traces/:trace_id"), async (request) => {
     const traceId = request.params.trace_id.toLowerCase();
     if (!/^[0-9a-f]{32}$/.test(traceId)) throw new TracerelayError("TR_BAD_QUERY", "trace_id must be 32 hex characters");
     const trace = await getTrace(deps.sql, project(request), traceId);
@@ -62,7 +65,7 @@ export async function explorerRoutes(app: FastifyInstance, deps: ExplorerDeps): 
   });
 
   app.get(
-    "/api/v1/sessions",
+    at("/sessions"),
     {
       schema: {
         querystring: {
@@ -84,14 +87,14 @@ export async function explorerRoutes(app: FastifyInstance, deps: ExplorerDeps): 
     },
   );
 
-  app.get<{ Params: { session_id: string } }>("/api/v1/sessions/:session_id", async (request) => {
+  app.get<{ Params: { session_id: string } }>(at("/sessions/:session_id"), async (request) => {
     const session = await getSession(deps.sql, project(request), request.params.session_id);
     if (!session) throw new TracerelayError("TR_NOT_FOUND", `no session ${request.params.session_id} in this project`);
     return session;
   });
 
   app.get(
-    "/api/v1/metrics/usage",
+    at("/metrics/usage"),
     {
       schema: {
         querystring: {

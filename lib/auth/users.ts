@@ -1,0 +1,165 @@
+// Web UI users and sessions. Users (role admin or viewer) live in `<data_dir>/users.json`, passwords
+// hashed with scrypt and a per-user random salt (never stored in clear). The first admin comes from
+// TRACERELAY_INIT_ADMIN_EMAIL / TRACERELAY_INIT_ADMIN_PASSWORD when no user with that email exists.
+// Sessions are in memory (a restart signs everybody out) with an absolute expiry.
+//
+// Invariants: users.json is written atomically (temp file + rename, mode 0600); password checks take
+// the same time whether or not the email exists (a dummy hash is verified for unknown emails).
+import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+
+export type UserRole = "admin" | "viewer";
+
+export interface StoredUser {
+  id: string;
+  email: string;
+  role: UserRole;
+  /** scrypt parameters and output, hex. */
+  password: { algo: "scrypt"; n: number; r: number; p: number; salt: string; hash: string };
+  created_at: string;
+}
+
+export interface PublicUser {
+  id: string;
+  email: string;
+  role: UserRole;
+}
+
+const SCRYPT = { n: 16384, r: 8, p: 1, keylen: 64 };
+
+function scryptAsync(password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => scrypt(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))));
+}
+
+export async function hashPassword(password: string): Promise<StoredUser["password"]> {
+  const salt = randomBytes(16);
+  const hash = await scryptAsync(password, salt, SCRYPT.keylen, { N: SCRYPT.n, r: SCRYPT.r, p: SCRYPT.p, maxmem: 64 * 1024 * 1024 });
+  return { algo: "scrypt", n: SCRYPT.n, r: SCRYPT.r, p: SCRYPT.p, salt: salt.toString("hex"), hash: hash.toString("hex") };
+}
+
+export async function verifyPassword(password: string, stored: StoredUser["password"]): Promise<boolean> {
+  const expected = Buffer.from(stored.hash, "hex");
+  const actual = await scryptAsync(password, Buffer.from(stored.salt, "hex"), expected.length, {
+    N: stored.n,
+    r: stored.r,
+    p: stored.p,
+    maxmem: 64 * 1024 * 1024,
+  });
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+export class UserStore {
+  private users: StoredUser[] = [];
+  private dummy: StoredUser["password"] | undefined;
+  readonly file: string;
+
+  constructor(dataDir: string) {
+    this.file = join(dataDir, "users.json");
+  }
+
+  /** Loads users.json (absent: no users) and creates the initial admin from the environment. */
+  async load(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+    if (existsSync(this.file)) {
+      const parsed = JSON.parse(await readFile(this.file, "utf8")) as { users?: StoredUser[] };
+      this.users = Array.isArray(parsed.users) ? parsed.users : [];
+    }
+    const email = env.TRACERELAY_INIT_ADMIN_EMAIL;
+    const password = env.TRACERELAY_INIT_ADMIN_PASSWORD;
+    if (email && password && !this.find(email)) await this.create(email, password, "admin");
+    this.dummy = await hashPassword(randomBytes(12).toString("hex"));
+  }
+
+  find(email: string): StoredUser | undefined {
+    const e = normalizeEmail(email);
+    return this.users.find((u) => u.email === e);
+  }
+
+  list(): PublicUser[] {
+    return this.users.map(toPublic);
+  }
+
+  async create(email: string, password: string, role: UserRole): Promise<PublicUser> {
+    const e = normalizeEmail(email);
+    if (!e.includes("@")) throw new Error(`not an email address: ${email}`);
+    if (password.length < 8) throw new Error("password must be at least 8 characters");
+    if (this.find(e)) throw new Error(`user ${e} already exists`);
+    const user: StoredUser = { id: randomBytes(8).toString("hex"), email: e, role, password: await hashPassword(password), created_at: new Date().toISOString() };
+    this.users.push(user);
+    await this.save();
+    return toPublic(user);
+  }
+
+  /** The user when email and password match, else null (constant work for unknown emails). */
+  async check(email: string, password: string): Promise<PublicUser | null> {
+    const user = this.find(email);
+    if (!user) {
+      if (this.dummy) await verifyPassword(password, this.dummy);
+      return null;
+    }
+    return (await verifyPassword(password, user.password)) ? toPublic(user) : null;
+  }
+
+  private async save(): Promise<void> {
+    await mkdir(dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify({ users: this.users }, null, 2), { mode: 0o600 });
+    await rename(tmp, this.file);
+  }
+}
+
+function toPublic(u: StoredUser): PublicUser {
+  return { id: u.id, email: u.email, role: u.role };
+}
+
+export interface UiSession {
+  user: PublicUser;
+  expiresAt: number;
+}
+
+/** In-memory sessions keyed by a random 256-bit token. */
+export class SessionStore {
+  private sessions = new Map<string, UiSession>();
+  readonly ttlMs: number;
+  private readonly now: () => number;
+
+  constructor(ttlMs = 12 * 60 * 60 * 1000, now: () => number = Date.now) {
+    this.ttlMs = ttlMs;
+    this.now = now;
+  }
+
+  create(user: PublicUser): { token: string; session: UiSession } {
+    this.sweep();
+    const token = randomBytes(32).toString("base64url");
+    const session = { user, expiresAt: this.now() + this.ttlMs };
+    this.sessions.set(token, session);
+    return { token, session };
+  }
+
+  get(token: string | undefined): UiSession | null {
+    if (!token) return null;
+    const s = this.sessions.get(token);
+    if (!s) return null;
+    if (s.expiresAt <= this.now()) {
+      this.sessions.delete(token);
+      return null;
+    }
+    return s;
+  }
+
+  delete(token: string | undefined): void {
+    if (token) this.sessions.delete(token);
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const [k, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(k);
+  }
+}

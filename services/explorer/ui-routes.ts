@@ -1,0 +1,233 @@
+// The web UI: serves the static build (`ui/dist`) at `/` with an SPA fallback to index.html, the
+// sign-in API (`/ui/api/login|logout|me`) and the UI's read API (`GET /ui/api/v1/*`), which checks
+// the session cookie and calls the same query functions as the key-authenticated `/api/v1/*`.
+//
+// The UI shows project `default` until projects are user-selectable.
+//
+// Security: session cookie `tr_session` (HttpOnly, SameSite=Strict, Path=/, Secure over https);
+// CSRF by double submit: a non-HttpOnly `tr_csrf` cookie that every state-changing request must echo
+// in `x-csrf-token`. Hashed assets are cached for a year (immutable); index.html is `no-cache`.
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { existsSync } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
+import { dirname, extname, join, normalize, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { type PublicUser, SessionStore, UserStore } from "../../lib/auth/users.ts";
+import { TracerelayError } from "../../lib/errors.ts";
+import type { SqlClient } from "../../lib/store/types.ts";
+import { explorerRoutes } from "./routes.ts";
+
+export interface UiRoutesOptions {
+  sql: SqlClient;
+  dataDir: string;
+  /** The built UI; default `<repo>/ui/dist`. */
+  uiDist?: string;
+  /** Session lifetime; default 12 h. */
+  sessionTtlMs?: number;
+}
+
+/** The project the UI reads until projects are user-selectable. */
+export const UI_PROJECT = "default";
+export const DEFAULT_UI_DIST = resolve(dirname(fileURLToPath(import.meta.url)), "../../ui/dist");
+const SESSION_COOKIE = "tr_session";
+const CSRF_COOKIE = "tr_csrf";
+
+const MIME: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".woff2": "font/woff2",
+  ".txt": "text/plain; charset=utf-8",
+  ".map": "application/json; charset=utf-8",
+};
+
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  // chat messages may reference images by URL; they are the only off-origin loads.
+  "img-src 'self' data: https: http:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "frame-ancestors 'none'",
+  "form-action 'self'",
+].join("; ");
+
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!header) return out;
+  for (const part of header.split(";")) {
+    const i = part.indexOf("=");
+    if (i < 0) continue;
+    const k = part.slice(0, i).trim();
+    const v = part.slice(i + 1).trim();
+    if (!k || k in out) continue;
+    try {
+      out[k] = decodeURIComponent(v);
+    } catch {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+function isHttps(request: FastifyRequest): boolean {
+  return request.protocol === "https";
+}
+
+function cookie(name: string, value: string, o: { httpOnly: boolean; secure: boolean; maxAgeSec?: number }): string {
+  const parts = [`${name}=${encodeURIComponent(value)}`, "Path=/", "SameSite=Strict"];
+  if (o.httpOnly) parts.push("HttpOnly");
+  if (o.secure) parts.push("Secure");
+  if (o.maxAgeSec !== undefined) parts.push(`Max-Age=${o.maxAgeSec}`);
+  return parts.join("; ");
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export async function uiRoutes(app: FastifyInstance, opts: UiRoutesOptions): Promise<void> {
+  const users = new UserStore(opts.dataDir);
+  await users.load();
+  const sessions = new SessionStore(opts.sessionTtlMs);
+  const dist = resolve(opts.uiDist ?? DEFAULT_UI_DIST);
+
+  /** Ensures the CSRF cookie exists; returns its value. */
+  const ensureCsrf = (request: FastifyRequest, reply: FastifyReply): string => {
+    const existing = parseCookies(request.headers.cookie)[CSRF_COOKIE];
+    if (existing && /^[A-Za-z0-9_-]{20,}$/.test(existing)) return existing;
+    const token = randomBytes(24).toString("base64url");
+    appendCookie(reply, cookie(CSRF_COOKIE, token, { httpOnly: false, secure: isHttps(request) }));
+    return token;
+  };
+
+  const checkCsrf = (request: FastifyRequest): void => {
+    const fromCookie = parseCookies(request.headers.cookie)[CSRF_COOKIE];
+    const header = request.headers["x-csrf-token"];
+    if (!fromCookie || typeof header !== "string" || !safeEqual(fromCookie, header)) {
+      throw new TracerelayError("TR_FORBIDDEN", "missing or wrong CSRF token (send the tr_csrf cookie's value in x-csrf-token)");
+    }
+  };
+
+  const currentUser = (request: FastifyRequest): PublicUser => {
+    const s = sessions.get(parseCookies(request.headers.cookie)[SESSION_COOKIE]);
+    if (!s) throw new TracerelayError("TR_AUTH_MISSING", "sign in first");
+    return s.user;
+  };
+
+  app.addHook("onSend", async (request, reply, payload) => {
+    if (request.url.startsWith("/ui/api/")) reply.header("cache-control", "no-store");
+    return payload;
+  });
+
+  // ---- sign-in API
+  app.get("/ui/api/me", async (request, reply) => {
+    const csrf = ensureCsrf(request, reply);
+    const s = sessions.get(parseCookies(request.headers.cookie)[SESSION_COOKIE]);
+    if (!s) return reply.status(401).send({ error: { code: "TR_AUTH_MISSING", message: "sign in first" }, csrf_token: csrf });
+    return { user: s.user, expires_at: new Date(s.expiresAt).toISOString(), project: UI_PROJECT, csrf_token: csrf };
+  });
+
+  app.post(
+    "/ui/api/login",
+    {
+      schema: {
+        body: {
+          type: "object",
+          additionalProperties: false,
+          required: ["email", "password"],
+          properties: { email: { type: "string", minLength: 1, maxLength: 320 }, password: { type: "string", minLength: 1, maxLength: 1000 } },
+        },
+      },
+    },
+    async (request, reply) => {
+      checkCsrf(request);
+      const { email, password } = request.body as { email: string; password: string };
+      const user = await users.check(email, password);
+      if (!user) throw new TracerelayError("TR_AUTH_INVALID", "wrong email or password");
+      // A new session token on every sign-in (no fixation); the old one, if any, is dropped.
+      sessions.delete(parseCookies(request.headers.cookie)[SESSION_COOKIE]);
+      const { token, session } = sessions.create(user);
+      appendCookie(reply, cookie(SESSION_COOKIE, token, { httpOnly: true, secure: isHttps(request), maxAgeSec: Math.floor(sessions.ttlMs / 1000) }));
+      return { user, expires_at: new Date(session.expiresAt).toISOString(), project: UI_PROJECT };
+    },
+  );
+
+  app.post("/ui/api/logout", async (request, reply) => {
+    checkCsrf(request);
+    sessions.delete(parseCookies(request.headers.cookie)[SESSION_COOKIE]);
+    appendCookie(reply, cookie(SESSION_COOKIE, "", { httpOnly: true, secure: isHttps(request), maxAgeSec: 0 }));
+    return { ok: true };
+  });
+
+  // ---- the UI's read API: the same routes and queries as /api/v1, for the signed-in user's project
+  await explorerRoutes(app, {
+    sql: opts.sql,
+    prefix: "/ui/api/v1",
+    projectOf: (request) => {
+      currentUser(request);
+      return UI_PROJECT;
+    },
+  });
+
+  // ---- static files + SPA fallback (GET only; API-looking paths keep their JSON 404)
+  const sendIndex = async (request: FastifyRequest, reply: FastifyReply) => {
+    const index = join(dist, "index.html");
+    if (!existsSync(index)) {
+      return reply.status(503).type("text/plain; charset=utf-8").send("The web UI is not built: run `node scripts/ui/build.ts`.\n");
+    }
+    ensureCsrf(request, reply);
+    return reply
+      .header("cache-control", "no-cache")
+      .header("content-security-policy", CSP)
+      .header("x-content-type-options", "nosniff")
+      .header("referrer-policy", "no-referrer")
+      .header("x-frame-options", "DENY")
+      .type(MIME[".html"])
+      .send(await readFile(index));
+  };
+
+  app.get("/", sendIndex);
+  app.get("/*", async (request, reply) => {
+    let path: string;
+    try {
+      path = decodeURIComponent(request.url.split("?")[0]);
+    } catch {
+      throw new TracerelayError("TR_NOT_FOUND", "malformed path");
+    }
+    if (/^\/(api|ui\/api|v1|health|metrics|langfuse)(\/|$)/.test(path)) {
+      throw new TracerelayError("TR_NOT_FOUND", `no route GET ${path}`);
+    }
+    const file = normalize(join(dist, path));
+    if (file.startsWith(dist + sep) && extname(file)) {
+      const st = await stat(file).catch(() => null);
+      if (st?.isFile()) {
+        const immutable = path.startsWith("/assets/");
+        return reply
+          .header("cache-control", immutable ? "public, max-age=31536000, immutable" : "no-cache")
+          .header("x-content-type-options", "nosniff")
+          .type(MIME[extname(file)] ?? "application/octet-stream")
+          .send(await readFile(file));
+      }
+    }
+    // a missing asset, or a path that escapes ui/dist, is a 404 (never index.html, never outside dist)
+    if (path.startsWith("/assets/") || !(file === dist || file.startsWith(dist + sep))) throw new TracerelayError("TR_NOT_FOUND", `no asset ${path}`);
+    return sendIndex(request, reply);
+  });
+}
+
+/** Fastify appends repeated set-cookie headers instead of replacing them. */
+function appendCookie(reply: FastifyReply, value: string): void {
+  reply.header("set-cookie", value);
+}
