@@ -113,6 +113,11 @@ async function main(): Promise<number> {
       `\nFirst start: created project "default" with this key pair (shown once, store it now):\n  public key: ${running.generatedKeys.publicKey}\n  secret key: ${running.generatedKeys.secretKey}\n\n`,
     );
   }
+  if (running.generatedAdmin) {
+    process.stderr.write(
+      `First start: created the web UI admin (shown once; change it by setting TRACERELAY_INIT_ADMIN_EMAIL / _PASSWORD):\n  sign in at ${running.url}/ as ${running.generatedAdmin.email} with password ${running.generatedAdmin.password}\n\n`,
+    );
+  }
   let signals = 0;
   const onSignal = (signal: string) => {
     if (++signals > 1) process.exit(130); // a second Ctrl-C does not wait

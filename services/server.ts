@@ -27,6 +27,8 @@ export interface ServerOptions {
   sql?: SqlClient;
   /** Present when this process runs the router: the rules API (GET/PUT /api/v1/rules, POST /api/v1/rules/test). */
   rules?: RulesHolder;
+  /** Receives the UI admin generated on the very first start (to print once). */
+  onGeneratedAdmin?: (admin: { email: string; password: string }) => void;
   /** Readiness: true once every component of this process is up, false again while shutting down. */
   isReady: () => boolean;
 }
@@ -61,7 +63,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   }
   const sql = opts.sql;
   if (sql) await app.register(async (scope) => explorerRoutes(scope, { sql, prefix: "/api/v1", projectOf: (request) => authenticate(opts.keys, request.headers).projectId }));
-  if (sql) await app.register(uiRoutes, { sql, dataDir: config.data_dir });
+  if (sql) await app.register(uiRoutes, { sql, dataDir: config.data_dir, onGeneratedAdmin: opts.onGeneratedAdmin });
   const rules = opts.rules;
   if (rules) await app.register(async (scope) => rulesRoutes(scope, { rules, keys: opts.keys, adminProjects: config.server.admin_projects }));
   return app;

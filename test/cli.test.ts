@@ -43,11 +43,22 @@ describe("tracerelay CLI", () => {
   });
 
   it("first start without keys prints a generated key pair once; it authenticates; SIGTERM drains and exits 0 with spans kept", async () => {
-    const tr = await startTracerelay({ env: { TRACERELAY_INIT_PUBLIC_KEY: "", TRACERELAY_INIT_SECRET_KEY: "" } });
+    const tr = await startTracerelay({ env: { TRACERELAY_INIT_PUBLIC_KEY: "", TRACERELAY_INIT_SECRET_KEY: "", TRACERELAY_INIT_ADMIN_EMAIL: "", TRACERELAY_INIT_ADMIN_PASSWORD: "" } });
     try {
       const printed = tr.logs.join("\n");
       const secret = /secret key: (sk-tr-[0-9a-f]+)/.exec(printed)?.[1];
       expect(secret, printed.slice(-2000)).toMatch(/^sk-tr-[0-9a-f]{48}$/);
+      // ...and a web UI admin, so a first start is never locked out of the UI; the password works.
+      const password = /as admin@localhost with password (\S+)/.exec(printed)?.[1];
+      expect(password, printed.slice(-2000)).toMatch(/^[A-Za-z0-9_-]{24}$/);
+      const page = await fetch(`${tr.url}/`);
+      const csrf = /tr_csrf=([^;]+)/.exec(page.headers.get("set-cookie") ?? "")?.[1] ?? "";
+      const login = await fetch(`${tr.url}/ui/api/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-csrf-token": csrf, cookie: `tr_csrf=${csrf}` },
+        body: JSON.stringify({ email: "admin@localhost", password }),
+      });
+      expect(login.status, await login.clone().text()).toBe(200);
       const traceId = newTraceId();
       const spans = Array.from({ length: 20 }, (_, i) => otlpSpan({ traceId, spanId: newSpanId(), name: `step-${i}` }));
       const res = await fetch(`${tr.url}/v1/traces`, {
@@ -60,6 +71,7 @@ describe("tracerelay CLI", () => {
       expect(tr.logRecords().some((r) => r.msg === "tracerelay stopped")).toBe(true);
       await tr.restart();
       expect(tr.logs.join("\n").match(/secret key: sk-tr-/g)?.length).toBe(1); // printed on the first start only
+      expect(tr.logs.join("\n").match(/with password /g)?.length).toBe(1);
       // The harness's own keys were not registered here: read with the generated pair.
       const deadline = Date.now() + 20_000;
       let names: string[] = [];

@@ -61,16 +61,28 @@ export class UserStore {
     this.file = join(dataDir, "users.json");
   }
 
-  /** Loads users.json (absent: no users) and creates the initial admin from the environment. */
-  async load(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  /**
+   * Loads users.json (absent: no users) and creates the initial admin from the environment. With no
+   * user at all and no TRACERELAY_INIT_ADMIN_* variables, an admin `admin@localhost` with a random
+   * password is created and returned once, so a first start is never locked out (the caller prints it;
+   * it is never logged).
+   */
+  async load(env: NodeJS.ProcessEnv = process.env): Promise<{ generated?: { email: string; password: string } }> {
     if (existsSync(this.file)) {
       const parsed = JSON.parse(await readFile(this.file, "utf8")) as { users?: StoredUser[] };
       this.users = Array.isArray(parsed.users) ? parsed.users : [];
     }
     const email = env.TRACERELAY_INIT_ADMIN_EMAIL;
     const password = env.TRACERELAY_INIT_ADMIN_PASSWORD;
-    if (email && password && !this.find(email)) await this.create(email, password, "admin");
+    let generated: { email: string; password: string } | undefined;
+    if (email && password) {
+      if (!this.find(email)) await this.create(email, password, "admin");
+    } else if (this.users.length === 0) {
+      generated = { email: "admin@localhost", password: randomBytes(18).toString("base64url") };
+      await this.create(generated.email, generated.password, "admin");
+    }
     this.dummy = await hashPassword(randomBytes(12).toString("hex"));
+    return { generated };
   }
 
   find(email: string): StoredUser | undefined {

@@ -25,6 +25,8 @@ export interface UiRoutesOptions {
   uiDist?: string;
   /** Session lifetime; default 12 h. */
   sessionTtlMs?: number;
+  /** Receives the admin generated on the very first start (no users, no TRACERELAY_INIT_ADMIN_*). */
+  onGeneratedAdmin?: (admin: { email: string; password: string }) => void;
 }
 
 /** The project the UI reads until projects are user-selectable. */
@@ -99,7 +101,8 @@ function safeEqual(a: string, b: string): boolean {
 
 export async function uiRoutes(app: FastifyInstance, opts: UiRoutesOptions): Promise<void> {
   const users = new UserStore(opts.dataDir);
-  await users.load();
+  const { generated } = await users.load();
+  if (generated) opts.onGeneratedAdmin?.(generated);
   const sessions = new SessionStore(opts.sessionTtlMs);
   const dist = resolve(opts.uiDist ?? DEFAULT_UI_DIST);
 

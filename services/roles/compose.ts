@@ -36,6 +36,8 @@ export interface Running {
   url: string;
   /** A generated first key pair, only on the very first start without TRACERELAY_INIT_* keys. */
   generatedKeys?: { publicKey: string; secretKey: string };
+  /** The UI admin generated on the very first start (no users, no TRACERELAY_INIT_ADMIN_*). */
+  generatedAdmin?: { email: string; password: string };
   stop(): Promise<void>;
 }
 
@@ -86,6 +88,7 @@ export async function startRoles(config: Config, logger: Logger, options: RolesO
   };
 
   let app: FastifyInstance | undefined;
+  let generatedAdmin: { email: string; password: string } | undefined;
   let ready = false;
   let url: string;
   try {
@@ -100,7 +103,7 @@ export async function startRoles(config: Config, logger: Logger, options: RolesO
     const bus = ctx.opened().bus;
     if (bus && lagGroups.length) metrics.setLagSource(() => readLag(bus, lagGroups));
 
-    app = await buildServer({ config, logger, metrics, keys, ...server, isReady: () => ready });
+    app = await buildServer({ config, logger, metrics, keys, ...server, onGeneratedAdmin: (admin) => (generatedAdmin = admin), isReady: () => ready });
     url = await app.listen({ host: config.server.host, port: config.server.port });
   } catch (err) {
     await app?.close().catch(() => {});
@@ -124,7 +127,7 @@ export async function startRoles(config: Config, logger: Logger, options: RolesO
     })();
     return stopping;
   };
-  return { app, roles, bus, store, metrics, rules, url: url.replace("0.0.0.0", "127.0.0.1"), generatedKeys: ctx.generatedKeys, stop };
+  return { app, roles, bus, store, metrics, rules, url: url.replace("0.0.0.0", "127.0.0.1"), generatedKeys: ctx.generatedKeys, generatedAdmin, stop };
 }
 
 /** A role combination the configuration does not allow (exit 2 from the CLI). */
