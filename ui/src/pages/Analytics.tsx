@@ -88,9 +88,10 @@ function topOption(m: UsageMetrics | null): Option {
   return {
     animation: false,
     tooltip: { trigger: "axis", valueFormatter: (v: unknown) => fmtUsd(Number(v)) },
-    grid: { left: 120, right: 24, top: 8, bottom: 24 },
+    // Names are what this chart is for: room for ~28 characters before an ellipsis (full name in the tooltip).
+    grid: { left: 190, right: 24, top: 8, bottom: 24 },
     xAxis: { type: "value", splitNumber: 3, axisLabel: { hideOverlap: true } },
-    yAxis: { type: "category", data: top.map(([k]) => k), axisLabel: { width: 110, overflow: "truncate" } },
+    yAxis: { type: "category", data: top.map(([k]) => k), axisLabel: { width: 180, overflow: "truncate" } },
     series: [{ type: "bar", data: top.map(([, v]) => v) }],
   };
 }
