@@ -45,3 +45,16 @@ export class TracerelayError extends Error {
 export function errorBody(err: TracerelayError): { error: { code: ErrorCode; message: string; details?: unknown } } {
   return { error: { code: err.code, message: err.message, ...(err.details === undefined ? {} : { details: err.details }) } };
 }
+
+/**
+ * A document refused with EVERY problem at once (configuration, rules): each problem a line such as
+ * `file:line: setting: reason`. Subclasses set the stable code.
+ */
+export abstract class ProblemsError extends Error {
+  abstract readonly code: string;
+  readonly problems: string[];
+  constructor(what: string, problems: string[]) {
+    super(`invalid ${what}:\n  ${problems.join("\n  ")}`);
+    this.problems = problems;
+  }
+}

@@ -6,6 +6,7 @@
 // (rules/load.ts), else `<stage>[<i>] …`.
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describeError, errorPath } from "../lib/config/yaml-source.ts";
+import { ProblemsError } from "../lib/errors.ts";
 import { validateSpan } from "../lib/span/validate.ts";
 import type { CanonicalSpan } from "../lib/span/types.ts";
 import rulesSchema from "../schemas/rules.schema.json" with { type: "json" };
@@ -16,13 +17,11 @@ import { TAIL_DEFAULTS } from "./stages/sample.ts";
 import { CANONICAL_FIELDS, IDENTITY_FIELDS, isObjectField, REQUIRED_FIELDS, splitPath, transformSpan } from "./stages/transform.ts";
 import type { CompiledRedaction, CompiledRoute, CompiledRules, CompiledSampling, CompiledTransform, RulesDoc } from "./types.ts";
 
-export class RulesError extends Error {
+export class RulesError extends ProblemsError {
   readonly code = "TR_RULES_INVALID";
-  readonly problems: string[];
   constructor(problems: string[]) {
-    super(`invalid rules:\n  ${problems.join("\n  ")}`);
+    super("rules", problems);
     this.name = "RulesError";
-    this.problems = problems;
   }
 }
 

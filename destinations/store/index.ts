@@ -16,7 +16,9 @@ import { PIECE_HEADER } from "../../services/ingest/publish.ts";
 export function storeDestination(name: string, writer: SpanWriter, metrics: Metrics, logger: Logger) {
   const toItem = (r: BusRecord): SpanEnvelope | RawSpanLine => {
     const piece = r.headers[PIECE_HEADER];
-    if (!piece) return { raw: Buffer.from(r.value) }; // the bus's read buffer is reused: copy
+    // No copy: the record's bytes stay valid while the handler runs, and the writer copies them once
+    // into the insert payload (joinLines) before `write` resolves.
+    if (!piece) return { raw: r.value };
     return { span: JSON.parse(r.value.toString("utf8")) as CanonicalSpan, piece: JSON.parse(piece) as SpanPiece };
   };
 

@@ -6,15 +6,14 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import configSchema from "../../schemas/config.schema.json" with { type: "json" };
 import { type Config, DEFAULTS } from "./defaults.ts";
 import { compileRules, RulesError } from "../../rules/compile.ts";
+import { ProblemsError } from "../errors.ts";
 import { describeError, errorPath, parseYamlSource } from "./yaml-source.ts";
 
-export class ConfigError extends Error {
+export class ConfigError extends ProblemsError {
   readonly code = "TR_CONFIG_INVALID";
-  readonly problems: string[];
   constructor(problems: string[]) {
-    super(`invalid configuration:\n  ${problems.join("\n  ")}`);
+    super("configuration", problems);
     this.name = "ConfigError";
-    this.problems = problems;
   }
 }
 
