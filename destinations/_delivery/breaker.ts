@@ -30,6 +30,7 @@ export function createBreaker(name: string, options: DeliveryOptions["breaker"],
     volumeThreshold: options.volume_threshold,
     rollingCountTimeout: options.rolling_window_ms,
     rollingCountBuckets: 10,
+    // A partial answer (PartialFailureError) is filtered too: the destination is up.
     errorFilter: (err: unknown) => !(err instanceof RetryableError),
   });
   let opened: number | undefined;

@@ -12,12 +12,14 @@ import {
   type DestinationAdapter,
   InMemoryDeadLetterSink,
   MappingError,
+  PartialFailureError,
   PermanentError,
   parseDuration,
   parseRetryAfter,
   RetryableError,
   resolveDeliveryOptions,
   type SendContext,
+  spanKey,
   throwForStatus,
 } from "./index.ts";
 
@@ -252,5 +254,56 @@ describe("sleep", () => {
     expect(done.done).toBe(false);
     await vi.advanceTimersByTimeAsync(86_400_000);
     expect(done.done).toBe(true);
+  });
+});
+
+describe("partial answers (PartialFailureError)", () => {
+  it("delivers the accepted spans once, dead-letters the refused ones with the vendor's reason, and retries only the transient ones", async () => {
+    const batch = spans(5);
+    const [bad, flaky] = [batch[1], batch[3]];
+    const sent: string[][] = [];
+    let flakyFailures = 0;
+    const dlq = new InMemoryDeadLetterSink();
+    const d = setup(
+      adapter(async (req) => {
+        sent.push(req.spans.map((s) => s.span_id));
+        const failures = [];
+        if (req.spans.includes(bad)) failures.push({ keys: [spanKey(bad)], error: new PermanentError("event 1: invalid usage", { status: 400 }) });
+        if (req.spans.includes(flaky) && flakyFailures++ < 2) failures.push({ keys: [spanKey(flaky)], error: new RetryableError("event 3: internal error", { status: 500 }) });
+        if (failures.length) throw new PartialFailureError(failures);
+      }),
+      { retry: { initial_backoff_ms: 100, max_backoff_ms: 1000 } },
+      dlq,
+    );
+    const done = track(d.deliver(batch));
+    await until(() => done.done);
+    expect(done.error).toBeUndefined();
+    // First request carries all five; then only the flaky span, twice (it fails once more, then lands).
+    expect(sent).toEqual([batch.map((s) => s.span_id), [flaky.span_id], [flaky.span_id]]);
+    expect(dlq.letters).toHaveLength(1);
+    expect(dlq.letters[0].spans).toEqual([bad]);
+    expect(dlq.letters[0].error).toMatchObject({ class: "permanent", status: 400, message: "not retryable: event 1: invalid usage" });
+    expect(d.breakerState()).toBe("closed");
+    await d.close({ graceMs: 0 });
+  });
+
+  it("dead-letters the transient part when the retry window closes", async () => {
+    const batch = spans(3);
+    const dlq = new InMemoryDeadLetterSink();
+    const d = setup(
+      adapter(async (req) => {
+        if (req.spans.includes(batch[0])) throw new PartialFailureError([{ keys: [spanKey(batch[0])], error: new RetryableError("busy", { status: 503 }) }]);
+      }),
+      { retry: { window: "10s", initial_backoff_ms: 1000, max_backoff_ms: 2000 } },
+      dlq,
+    );
+    const done = track(d.deliver(batch));
+    await until(() => done.done);
+    expect(done.error).toBeUndefined();
+    expect(dlq.spanIds()).toEqual([batch[0].span_id]);
+    expect(dlq.letters[0].error.class).toBe("transient");
+    expect(dlq.letters[0].error.message).toMatch(/^retries exhausted after \d+ attempts/);
+    expect(dlq.letters[0].attempts).toBeGreaterThan(2);
+    await d.close({ graceMs: 0 });
   });
 });

@@ -23,7 +23,7 @@ import { type Clock, sleep, systemClock } from "./clock.ts";
 import type { DeliveryOptions } from "./config.ts";
 import type { DeadLetter, DeadLetterSink } from "./dead-letter.ts";
 import { formatSeconds } from "./duration.ts";
-import { classOf, DeliveryError, DeliveryShutdownError, type ErrorClass, messageOf, RetryableError } from "./errors.ts";
+import { classOf, DeliveryError, DeliveryShutdownError, type ErrorClass, messageOf, PartialFailureError, RetryableError, spanKey } from "./errors.ts";
 import { RateLimiter, Semaphore } from "./limits.ts";
 import { BREAKER_STATE_VALUE, deliveryMetrics } from "./metrics.ts";
 import type { BreakerState, DestinationAdapter } from "./types.ts";
@@ -75,7 +75,7 @@ interface Item {
   ticket: Ticket;
 }
 
-type Outcome = { ok: true } | { ok: false; letter: Omit<DeadLetter, "destination" | "spans"> };
+type Outcome = { ok: true } | { ok: false; letter: Omit<DeadLetter, "destination" | "spans"> } | { ok: false; partial: PartialFailureError };
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -171,13 +171,72 @@ export function createDelivery<R>(adapter: DestinationAdapter<R>, options: Deliv
           });
           return;
         }
-        const outcome = await sendWithRetry(g.request, g.spans.length);
-        if (outcome.ok) metrics.delivered.inc(label, g.spans.length);
-        else await deadLetter(g.spans, outcome.letter);
+        await deliverGroup(g.spans, g.request, { first: clock.now(), sent: 0 });
       }),
     );
     const failure = results.find((r) => r.status === "rejected");
     if (failure) throw failure.reason;
+  }
+
+  /** Sends one mapped group; on a partial answer, settles what was accepted and retries only the rest. */
+  async function deliverGroup(spans: CanonicalSpan[], request: R, history: { first: number; sent: number }): Promise<void> {
+    const outcome = await sendWithRetry(request, spans.length, history);
+    if (outcome.ok) {
+      metrics.delivered.inc(label, spans.length);
+      return;
+    }
+    if ("letter" in outcome) {
+      await deadLetter(spans, outcome.letter);
+      return;
+    }
+    const byKey = new Map(spans.map((s) => [spanKey(s), s]));
+    const refused = new Set<string>();
+    const retry: CanonicalSpan[] = [];
+    let retryError: DeliveryError | undefined;
+    const letters: Array<Promise<void>> = [];
+    const at = iso(clock.now());
+    for (const f of outcome.partial.failures) {
+      const failed = f.keys.filter((k) => byKey.has(k) && !refused.has(k));
+      for (const k of failed) refused.add(k);
+      const group = failed.map((k) => byKey.get(k)!);
+      if (group.length === 0) continue;
+      if (classOf(f.error) === "transient") {
+        retry.push(...group);
+        retryError = f.error;
+        continue;
+      }
+      letters.push(
+        deadLetter(group, {
+          error: { class: classOf(f.error), code: f.error.code, message: `not retryable: ${f.error.message}`, ...(f.error.status === undefined ? {} : { status: f.error.status }) },
+          attempts: history.sent,
+          first_attempt_at: iso(history.first),
+          last_attempt_at: at,
+        }),
+      );
+    }
+    metrics.delivered.inc(label, spans.length - refused.size);
+    await Promise.all(letters);
+    if (retry.length === 0) return;
+    const delay = nextDelay(retryError, history.sent, history.first + options.retry.window_ms);
+    if (delay === undefined) {
+      await deadLetter(retry, {
+        error: { class: "transient", code: retryError!.code, message: `retries exhausted after ${history.sent} attempts / ${formatSeconds(clock.now() - history.first)}: ${retryError!.message}` },
+        attempts: history.sent,
+        first_attempt_at: iso(history.first),
+        last_attempt_at: at,
+      });
+      return;
+    }
+    metrics.retried.inc(label);
+    await sleep(clock, delay, shutdown.signal);
+    if (shutdown.signal.aborted) throw shutdown.signal.reason;
+    await Promise.all(
+      mapIsolating(retry).map((g) =>
+        "error" in g
+          ? deadLetter(g.spans, { error: { class: "mapping", code: codeOf(g.error), message: `not retryable: ${messageOf(g.error)}` }, attempts: history.sent, first_attempt_at: iso(history.first), last_attempt_at: at })
+          : deliverGroup(g.spans, g.request, history),
+      ),
+    );
   }
 
   /** Maps the batch; when the mapper refuses it, maps span by span so only the bad spans are dead-lettered. */
@@ -229,7 +288,7 @@ export function createDelivery<R>(adapter: DestinationAdapter<R>, options: Deliv
           ? err
           : // An unclassified error (a client bug, an unwrapped fetch TypeError) is retried, not dropped.
             new RetryableError(messageOf(err), { cause: err });
-      metrics.failed.inc({ destination: name, class: classOf(e), code: e.code });
+      metrics.failed.inc({ destination: name, class: e instanceof PartialFailureError ? "partial" : classOf(e), code: e.code });
       throw e;
     } finally {
       inFlight--;
@@ -239,10 +298,12 @@ export function createDelivery<R>(adapter: DestinationAdapter<R>, options: Deliv
     }
   }
 
-  async function sendWithRetry(request: R, batchSize: number): Promise<Outcome> {
-    const first = clock.now();
+  /** `history` carries the retry window's start and the attempt count across partial retries (and is updated). */
+  async function sendWithRetry(request: R, batchSize: number, history: { first: number; sent: number }): Promise<Outcome> {
+    const first = history.first;
     const windowEnd = first + options.retry.window_ms;
-    let sent = 0; // requests that reached the client (breaker rejections are not attempts)
+    let sent = history.sent; // requests that reached the client (breaker rejections are not attempts)
+    let partial: PartialFailureError | undefined;
     let lastError: unknown;
     let last = first;
     const giveUp = (cls: ErrorClass, message: string, err: unknown): Outcome => ({
@@ -260,10 +321,15 @@ export function createDelivery<R>(adapter: DestinationAdapter<R>, options: Deliv
           try {
             await breaker.fire(() => {
               sent++;
+              history.sent = sent;
               last = clock.now();
               return attempt(request, sent, batchSize);
             });
           } catch (err) {
+            if (err instanceof PartialFailureError) {
+              partial = err; // the destination answered: settle per span in deliverGroup
+              return;
+            }
             if (err instanceof DeliveryShutdownError) throw new AbortError(err);
             if (!isBreakerOpen(err)) lastError = err;
             // Permanent and mapping errors end the loop at once; p-retry rethrows the original error.
@@ -285,7 +351,7 @@ export function createDelivery<R>(adapter: DestinationAdapter<R>, options: Deliv
           },
         },
       );
-      return { ok: true };
+      return partial ? { ok: false, partial } : { ok: true };
     } catch (err) {
       if (shutdown.signal.aborted) throw shutdown.signal.reason;
       const cls = classOf(err);

@@ -13,6 +13,7 @@ export const DELIVERY_ERROR_CODES = {
   TR_DELIVERY_MAPPING: "the mapper could not turn the span into a request for this destination",
   TR_DELIVERY_SHUTDOWN: "the delivery was stopped before the spans settled; they stay on the bus",
   TR_DELIVERY_CONFIG: "the delivery block of a destination's configuration is invalid",
+  TR_DELIVERY_PARTIAL: "the destination accepted part of a request and refused the rest (e.g. a Langfuse 207)",
 } as const;
 
 export type DeliveryErrorCode = keyof typeof DELIVERY_ERROR_CODES;
@@ -71,6 +72,32 @@ export class DeliveryShutdownError extends DeliveryError {
   constructor(message: string) {
     super("TR_DELIVERY_SHUTDOWN", message);
     this.name = "DeliveryShutdownError";
+  }
+}
+
+/** A span's identity inside a request: "<trace_id>:<span_id>". */
+export const spanKey = (span: { trace_id: string; span_id: string }): string => `${span.trace_id}:${span.span_id}`;
+
+export interface PartialFailure {
+  /** spanKey() of every span this failure is about. */
+  keys: string[];
+  /** PermanentError / MappingError → dead-lettered with its message; RetryableError → those spans alone are retried. */
+  error: DeliveryError;
+}
+
+/**
+ * Thrown by a client when the destination accepted SOME spans of the request (a Langfuse 207, an OTLP
+ * partial success): spans not named in `failures` count as delivered. The helper dead-letters the
+ * permanent failures, re-maps and retries only the retryable ones (same retry window), and never
+ * counts a partial answer toward opening the breaker (the destination did answer).
+ */
+export class PartialFailureError extends DeliveryError {
+  readonly failures: PartialFailure[];
+  constructor(failures: PartialFailure[]) {
+    const n = failures.reduce((sum, f) => sum + f.keys.length, 0);
+    super("TR_DELIVERY_PARTIAL", `${n} span(s) of the request refused: ${failures.map((f) => f.error.message).slice(0, 3).join("; ")}`);
+    this.name = "PartialFailureError";
+    this.failures = failures;
   }
 }
 

@@ -15,8 +15,11 @@ export {
   DeliveryShutdownError,
   type ErrorClass,
   MappingError,
+  type PartialFailure,
+  PartialFailureError,
   PermanentError,
   RetryableError,
+  spanKey,
 } from "./errors.ts";
 export { networkError, parseRetryAfter, throwForStatus } from "./http.ts";
 export { BREAKER_STATE_VALUE, deliveryMetrics } from "./metrics.ts";

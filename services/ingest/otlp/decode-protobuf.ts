@@ -7,7 +7,7 @@
 import type protobuf from "protobufjs";
 import { setAttribute } from "./attributes.ts";
 import { OtlpDecodeError } from "./errors.ts";
-import { createReader, ExportTraceServiceRequest } from "./proto.ts";
+import { createReader, ExportTraceServiceRequest } from "../../../lib/otlp/proto.ts";
 import type {
   Attributes,
   AttrValue,

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { decodeOtlpTraces, OtlpDecodeError, OtlpErrorCode } from "./decode.ts";
-import { ExportTraceServiceRequest } from "./proto.ts";
+import { ExportTraceServiceRequest } from "../../../lib/otlp/proto.ts";
 import type { OtlpExportRequest } from "./types.ts";
 
 const PROTOBUF = "application/x-protobuf";

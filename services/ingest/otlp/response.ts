@@ -1,7 +1,7 @@
 // The OTLP/HTTP answer: an ExportTraceServiceResponse, protobuf-encoded for protobuf requests and
 // OTLP/JSON otherwise. `partial_success` is set only when some spans were rejected, as the spec asks
 // (an empty message means full success).
-import { otlpRoot } from "./proto.ts";
+import { otlpRoot } from "../../../lib/otlp/proto.ts";
 
 const ExportTraceServiceResponse = otlpRoot.lookupType("opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse");
 

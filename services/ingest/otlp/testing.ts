@@ -1,7 +1,7 @@
 // Test support (not used at runtime): encodes the neutral OtlpExportRequest back to OTLP protobuf with
 // the same .proto definitions the decoder uses, so any JSON fixture can also be fed through the
 // protobuf path. Numbers become intValue when integral, doubleValue otherwise; objects become kvlists.
-import { ExportTraceServiceRequest } from "./proto.ts";
+import { ExportTraceServiceRequest } from "../../../lib/otlp/proto.ts";
 import type { Attributes, AttrValue, OtlpExportRequest } from "./types.ts";
 
 export function encodeOtlpProtobuf(req: OtlpExportRequest): Buffer {
