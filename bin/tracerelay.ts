@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../lib/config/index.ts";
 import { createLogger } from "../lib/telemetry/logger.ts";
+import { replayCommand } from "../lib/dlq/cli.ts";
 import { rulesCommand } from "../rules/cli.ts";
 import { checkRoles, ROLE_NAMES, type RoleName, startRoles } from "../services/roles/compose.ts";
 
@@ -17,8 +18,8 @@ Commands:
   start              run every role in one process (embedded bus + embedded ClickHouse) [default]
   ingest             scale-out role: the ingest HTTP paths → bus topic "spans"
   route              scale-out role: rules, "spans" → "deliver.<destination>" (serves the rules API)
-  deliver            scale-out role: "deliver.<destination>" → the destination (the store)
-  explorer           scale-out role: the read API over the store
+  deliver            scale-out role: "deliver.<destination>" → the destination (store, webhook, langfuse, …)
+  explorer           scale-out role: the read API over the store, dead letters, destination status
                      The scale-out roles need bus.kind: kafka (the embedded bus is single-process).
                      Each serves /health/live, /health/ready and /metrics on its --port.
                      With embedded chDB (no store.url) only ONE process may open the store: run
@@ -26,6 +27,7 @@ Commands:
                      (store.url) any number of deliver and explorer processes can run.
   rules check FILE   validate a rules file (all problems with file:line); for CI
   rules test --rules FILE --span SPAN.json   dry-run a span or trace through the rules
+  replay --key SK [filters]   replay failed deliveries through a running tracerelay (see replay --help)
 
 Options:
   -c, --config FILE  configuration file (YAML); also TRACERELAY_CONFIG
@@ -46,6 +48,11 @@ Environment:
 `;
 
 async function main(): Promise<number> {
+  if (process.argv[2] === "replay") {
+    const code = await replayCommand(process.argv.slice(3), (s) => process.stdout.write(s), (s) => process.stderr.write(s));
+    await new Promise((resolve) => process.stdout.write("", resolve));
+    return code;
+  }
   if (process.argv[2] === "rules") {
     const code = await rulesCommand(process.argv.slice(3), (s) => process.stdout.write(s), (s) => process.stderr.write(s));
     await new Promise((resolve) => process.stdout.write("", resolve)); // flush before process.exit

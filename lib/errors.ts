@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   TR_SPANS_INVALID: { status: 400, summary: "no span in the request was valid" },
   TR_BAD_QUERY: { status: 400, summary: "invalid query parameter" },
   TR_NOT_FOUND: { status: 404, summary: "no such resource" },
+  TR_REPLAY_INVALID: { status: 400, summary: "the replay request names no letters or an unknown destination" },
   TR_OVERLOADED: { status: 503, summary: "too many requests in flight; retry later" },
   TR_RATE_LIMITED: { status: 429, summary: "rate limit exceeded; retry later" },
   TR_BUS_UNAVAILABLE: { status: 503, summary: "the bus cannot accept writes; retry later" },

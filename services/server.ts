@@ -1,6 +1,6 @@
 // The HTTP server: one port for ingest, explorer API, health and metrics. `buildServer(opts)` only
 // builds (tests use `app.inject` with no socket); the caller decides when to listen.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from "fastify";
 import { authenticate } from "../lib/auth/credentials.ts";
 import type { KeyStore } from "../lib/auth/keys.ts";
 import type { Bus } from "../lib/bus/types.ts";
@@ -10,6 +10,7 @@ import type { SqlClient } from "../lib/store/types.ts";
 import type { Logger } from "../lib/telemetry/logger.ts";
 import type { Metrics } from "../lib/telemetry/metrics.ts";
 import type { RulesHolder } from "../rules/runtime.ts";
+import { deliveriesRoutes } from "./explorer/deliveries-routes.ts";
 import { rulesRoutes } from "./explorer/rules-routes.ts";
 import { explorerRoutes } from "./explorer/routes.ts";
 import { uiRoutes } from "./explorer/ui-routes.ts";
@@ -25,6 +26,8 @@ export interface ServerOptions {
   bus?: Bus;
   /** Present when this process runs the explorer role. */
   sql?: SqlClient;
+  /** Present when this process runs the explorer: the bus replays go onto. */
+  replayBus?: Bus;
   /** Present when this process runs the router: the rules API (GET/PUT /api/v1/rules, POST /api/v1/rules/test). */
   rules?: RulesHolder;
   /** Receives the UI admin generated on the very first start (to print once). */
@@ -62,8 +65,14 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     await app.register(async (scope) => ingestRoutes(scope, { bus, keys: opts.keys, config, metrics: opts.metrics, admission }));
   }
   const sql = opts.sql;
-  if (sql) await app.register(async (scope) => explorerRoutes(scope, { sql, prefix: "/api/v1", projectOf: (request) => authenticate(opts.keys, request.headers).projectId }));
-  if (sql) await app.register(uiRoutes, { sql, dataDir: config.data_dir, onGeneratedAdmin: opts.onGeneratedAdmin });
+  const projectOfKey = (request: FastifyRequest) => authenticate(opts.keys, request.headers).projectId;
+  const deliveries = { bus: opts.replayBus, destinations: config.destinations };
+  if (sql) {
+    await app.register(async (scope) => explorerRoutes(scope, { sql, prefix: "/api/v1", projectOf: projectOfKey }));
+    // A project key may replay its own project's dead letters.
+    await app.register(async (scope) => deliveriesRoutes(scope, { ...deliveries, sql, prefix: "/api/v1", projectOf: projectOfKey, assertCanReplay: () => {} }));
+    await app.register(uiRoutes, { sql, dataDir: config.data_dir, onGeneratedAdmin: opts.onGeneratedAdmin, deliveries });
+  }
   const rules = opts.rules;
   if (rules) await app.register(async (scope) => rulesRoutes(scope, { rules, keys: opts.keys, adminProjects: config.server.admin_projects }));
   return app;

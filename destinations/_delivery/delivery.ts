@@ -43,6 +43,14 @@ export interface DeliveryStats {
   /** Requests currently awaiting the client. */
   inFlightRequests: number;
   breaker: BreakerState;
+  /** Totals since this process started (the status API sums them over processes). */
+  delivered: number;
+  failedRequests: number;
+  retried: number;
+  deadLettered: number;
+  /** 95th percentile of the last 1,000 requests' latency, ms (undefined before the first request). */
+  p95Ms?: number;
+  lastError?: { message: string; code: string; at: string };
 }
 
 export interface Delivery {
@@ -97,6 +105,9 @@ export function createDelivery<R>(adapter: DestinationAdapter<R>, options: Deliv
   let closed = false;
   let pendingSpans = 0;
   let inFlight = 0;
+  const totals = { delivered: 0, failedRequests: 0, retried: 0, deadLettered: 0 };
+  const latencies = new LatencyWindow(1000);
+  let lastError: DeliveryStats["lastError"];
 
   metrics.breakerState.set(label, BREAKER_STATE_VALUE.closed);
   breaker.on((state) => {
@@ -183,6 +194,7 @@ export function createDelivery<R>(adapter: DestinationAdapter<R>, options: Deliv
     const outcome = await sendWithRetry(request, spans.length, history);
     if (outcome.ok) {
       metrics.delivered.inc(label, spans.length);
+      totals.delivered += spans.length;
       return;
     }
     if ("letter" in outcome) {
@@ -215,6 +227,7 @@ export function createDelivery<R>(adapter: DestinationAdapter<R>, options: Deliv
       );
     }
     metrics.delivered.inc(label, spans.length - refused.size);
+    totals.delivered += spans.length - refused.size;
     await Promise.all(letters);
     if (retry.length === 0) return;
     const delay = nextDelay(retryError, history.sent, history.first + options.retry.window_ms);
@@ -228,6 +241,7 @@ export function createDelivery<R>(adapter: DestinationAdapter<R>, options: Deliv
       return;
     }
     metrics.retried.inc(label);
+    totals.retried++;
     await sleep(clock, delay, shutdown.signal);
     if (shutdown.signal.aborted) throw shutdown.signal.reason;
     await Promise.all(
@@ -265,6 +279,7 @@ export function createDelivery<R>(adapter: DestinationAdapter<R>, options: Deliv
     // If the sink fails, this rejects and the batch's `deliver` rejects: the spans stay on the bus.
     await deps.deadLetters.put({ destination: name, spans, ...letter });
     metrics.deadLettered.inc({ destination: name, class: letter.error.class }, spans.length);
+    totals.deadLettered += spans.length;
     deps.logger?.warn({ destination: name, spans: spans.length, error: letter.error }, "dead-lettered");
   }
 
@@ -275,6 +290,7 @@ export function createDelivery<R>(adapter: DestinationAdapter<R>, options: Deliv
     const timeout = new AbortController();
     const handle = clock.setTimeout(() => timeout.abort(new Error("timeout")), options.timeout_ms);
     const stop = metrics.requestSeconds.startTimer(label);
+    const began = clock.now();
     inFlight++;
     try {
       metrics.batchSpans.observe(label, batchSize);
@@ -289,10 +305,13 @@ export function createDelivery<R>(adapter: DestinationAdapter<R>, options: Deliv
           : // An unclassified error (a client bug, an unwrapped fetch TypeError) is retried, not dropped.
             new RetryableError(messageOf(err), { cause: err });
       metrics.failed.inc({ destination: name, class: e instanceof PartialFailureError ? "partial" : classOf(e), code: e.code });
+      totals.failedRequests++;
+      lastError = { message: e.message, code: e.code, at: iso(clock.now()) };
       throw e;
     } finally {
       inFlight--;
       stop();
+      latencies.push(clock.now() - began);
       clock.clearTimeout(handle);
       release();
     }
@@ -346,6 +365,7 @@ export function createDelivery<R>(adapter: DestinationAdapter<R>, options: Deliv
             const delay = nextDelay(error, sent, windowEnd);
             if (delay === undefined) return false;
             metrics.retried.inc(label);
+            totals.retried++;
             await sleep(clock, delay, shutdown.signal);
             return true;
           },
@@ -424,8 +444,28 @@ export function createDelivery<R>(adapter: DestinationAdapter<R>, options: Deliv
     },
     breakerState: () => breaker.state(),
     onBreakerChange: (listener) => breaker.on(listener),
-    stats: () => ({ pendingSpans, inFlightRequests: inFlight, breaker: breaker.state() }),
+    stats: () => ({ pendingSpans, inFlightRequests: inFlight, breaker: breaker.state(), ...totals, p95Ms: latencies.p95(), lastError }),
   };
+}
+
+/** The last `size` request latencies, for a p95 that follows the destination's current behaviour. */
+class LatencyWindow {
+  private readonly values: number[] = [];
+  private next = 0;
+  private readonly size: number;
+  constructor(size: number) {
+    this.size = size;
+  }
+  push(ms: number): void {
+    if (this.values.length < this.size) this.values.push(ms);
+    else this.values[this.next] = ms;
+    this.next = (this.next + 1) % this.size;
+  }
+  p95(): number | undefined {
+    if (this.values.length === 0) return undefined;
+    const sorted = [...this.values].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)];
+  }
 }
 
 function codeOf(err: unknown): string {

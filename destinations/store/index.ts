@@ -22,22 +22,37 @@ export function storeDestination(name: string, writer: SpanWriter, metrics: Metr
     return { span: JSON.parse(r.value.toString("utf8")) as CanonicalSpan, piece: JSON.parse(piece) as SpanPiece };
   };
 
+  const totals = { delivered: 0, failedRequests: 0, retried: 0, deadLettered: 0 };
+  let lastError: { message: string; code: string; at: string } | undefined;
+  const write = async (items: Array<SpanEnvelope | RawSpanLine>) => {
+    try {
+      await writer.write(items);
+    } catch (err) {
+      totals.failedRequests++;
+      lastError = { message: (err as Error).message, code: (err as { code?: string }).code ?? "TR_STORE", at: new Date().toISOString() };
+      throw err;
+    }
+  };
   return {
     name,
+    type: "store",
     async deliver(batch: BusRecord[]): Promise<void> {
       const end = metrics.storeInsertSeconds.startTimer();
       try {
-        await writer.write(batch.map(toItem));
+        await write(batch.map(toItem));
       } catch (err) {
         const { valid, rejected } = sortOut(batch);
         if (rejected === 0) throw err; // nothing wrong with the data: a transient failure, retry the batch
         logger.error({ destination: name, rejected, of: batch.length }, "store refused a batch; writing it without the invalid records");
         metrics.spansReceived.inc({ source: "store", outcome: "invalid_on_bus" }, rejected);
-        await writer.write(valid.map(toItem));
+        await write(valid.map(toItem));
       }
       end();
+      totals.delivered += batch.length;
       metrics.storeSpansWritten.inc(batch.length);
     },
+    // The store has no breaker: a failing insert holds the consumer (the spans wait on the bus).
+    stats: () => ({ ...totals, breaker: "closed" as const, lastError }),
   };
 }
 

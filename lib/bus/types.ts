@@ -11,6 +11,8 @@ export const TOPICS = {
   spans: "spans",
   deliver: (destination: string) => `deliver.${destination}`,
   dlq: "dlq",
+  /** Destination status heartbeats from deliver processes (services/deliver/status.ts). */
+  status: "status",
 } as const;
 
 export interface ProduceMessage {

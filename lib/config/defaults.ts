@@ -33,6 +33,8 @@ export interface Config {
   pricing: { models: Record<string, { input_per_mtok: number; output_per_mtok: number; cache_read_per_mtok?: number; cache_write_per_mtok?: number }> };
   destinations: Record<string, { type: string; [key: string]: unknown }>;
   rules: Record<string, unknown>;
+  dead_letters: { retention: string | number };
+  status: { heartbeat_ms: number };
 }
 
 export const DEFAULTS: Config = {
@@ -55,4 +57,6 @@ export const DEFAULTS: Config = {
   pricing: { models: {} },
   destinations: { store: { type: "store" } },
   rules: {},
+  dead_letters: { retention: "14d" },
+  status: { heartbeat_ms: 5000 },
 };

@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import configSchema from "../../schemas/config.schema.json" with { type: "json" };
 import { type Config, DEFAULTS } from "./defaults.ts";
+import { destinationProblems } from "../../destinations/index.ts";
 import { compileRules, RulesError } from "../../rules/compile.ts";
 import { ProblemsError } from "../errors.ts";
 import { describeError, errorPath, parseYamlSource } from "./yaml-source.ts";
@@ -16,6 +17,26 @@ export class ConfigError extends ProblemsError {
     this.name = "ConfigError";
   }
 }
+
+/**
+ * Every TRACERELAY_* environment variable tracerelay reads (here, in bin/tracerelay.ts, lib/auth and
+ * lib/telemetry). Deployment files (docker-compose.yml, the Helm chart) are checked against this list by
+ * scripts/deploy/deploy.test.ts, which also checks the list against the sources.
+ */
+export const TRACERELAY_ENV_VARS = [
+  "TRACERELAY_CONFIG",
+  "TRACERELAY_PORT",
+  "TRACERELAY_HOST",
+  "TRACERELAY_DATA_DIR",
+  "TRACERELAY_STORE_URL",
+  "TRACERELAY_LOG_LEVEL",
+  "TRACERELAY_BUS_KIND",
+  "TRACERELAY_KAFKA_BROKERS",
+  "TRACERELAY_INIT_PUBLIC_KEY",
+  "TRACERELAY_INIT_SECRET_KEY",
+  "TRACERELAY_INIT_ADMIN_EMAIL",
+  "TRACERELAY_INIT_ADMIN_PASSWORD",
+] as const;
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
 const validate = ajv.compile(configSchema);
@@ -59,6 +80,11 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
     }
     throw new ConfigError(problems);
   }
+  const destinations = (value.destinations ?? {}) as Record<string, { type: string }>;
+  for (const [name, block] of Object.entries(destinations)) {
+    for (const problem of destinationProblems(block)) problems.push(`${src.atPath(["destinations", name])}: destinations.${name}: ${problem.replace(/^\w+[. ]/, "")}`);
+  }
+  if (problems.length) throw new ConfigError(problems);
   if (value.rules !== undefined) {
     // the rules section: schemas/rules.schema.json + semantic checks, located in this file
     const destinations = Object.keys({ ...DEFAULTS.destinations, ...((value.destinations as Record<string, unknown> | undefined) ?? {}) });

@@ -1,6 +1,7 @@
 // YAML with line numbers, shared by the config loader (load.ts) and the rules loader (rules/load.ts):
 // parse keeping a LineCounter, expand ${ENV_VAR} references in scalars, and map a JSON path (from an
 // ajv error or a semantic check) back to `file:line`. Problems are collected, never thrown one by one.
+import { readFileSync } from "node:fs";
 import type { ErrorObject } from "ajv";
 import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 
@@ -15,7 +16,9 @@ export interface YamlSource {
   problems: string[];
 }
 
-const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+// ${NAME} (an environment variable) or ${file:/path} (a file's content without its trailing newline: how
+// Kubernetes and Docker mount secrets). The value itself never reaches a message.
+const ENV_REF = /\$\{(?:([A-Za-z_][A-Za-z0-9_]*)|file:([^}]+))\}/g;
 
 /** Parses one YAML document. With `env`, ${NAME} references in scalars are expanded (unset = problem). */
 export function parseYamlSource(text: string, file: string, env?: NodeJS.ProcessEnv): YamlSource {
@@ -33,8 +36,9 @@ function expandEnv(node: Node | null | undefined, env: NodeJS.ProcessEnv, fail: 
   if (!node) return;
   if (isScalar(node)) {
     if (typeof node.value === "string" && node.value.includes("${")) {
-      node.value = node.value.replace(ENV_REF, (_, name: string) => {
-        const v = env[name];
+      node.value = node.value.replace(ENV_REF, (_, name: string | undefined, file: string | undefined) => {
+        if (file !== undefined) return readSecretFile(file.trim(), (msg) => fail(node, msg));
+        const v = env[name!];
         if (v === undefined) fail(node, `environment variable ${name} is referenced but not set`);
         return v ?? "";
       });
@@ -43,6 +47,15 @@ function expandEnv(node: Node | null | undefined, env: NodeJS.ProcessEnv, fail: 
     for (const pair of node.items) expandEnv(pair.value as Node, env, fail);
   } else if (isSeq(node)) {
     for (const item of node.items) expandEnv(item as Node, env, fail);
+  }
+}
+
+function readSecretFile(file: string, fail: (msg: string) => void): string {
+  try {
+    return readFileSync(file, "utf8").replace(/\r?\n$/, "");
+  } catch (err) {
+    fail(`file ${file} is referenced but cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    return "";
   }
 }
 

@@ -1,13 +1,19 @@
 // The deliver role: one consumer group per destination on its own `deliver.<name>` topic, so a slow
 // or broken destination never holds up another. Offsets are committed only after the destination
-// has the batch durably (at-least-once). The shared delivery helper (batching, breaker, retry, DLQ)
-// wraps `deliver` in the destinations issue.
+// has the batch durably or the dead-letter topic has what it gave up on (at-least-once). Vendor
+// destinations go through the shared delivery helper (vendor.ts); the store writes directly.
+import type { DeliveryStats } from "../../destinations/_delivery/index.ts";
 import { type Bus, type BusRecord, type Consumer, TOPICS } from "../../lib/bus/types.ts";
 import type { Logger } from "../../lib/telemetry/logger.ts";
 
 export interface DeliveryTarget {
   name: string;
+  type: string;
   deliver(batch: BusRecord[]): Promise<void>;
+  /** What the status heartbeat reports (status.ts). */
+  stats(): Partial<DeliveryStats>;
+  /** Flushes and waits up to graceMs; what has not settled stays on the bus. */
+  close?(graceMs: number): Promise<void>;
 }
 
 export async function startDelivery(bus: Bus, targets: DeliveryTarget[], logger: Logger): Promise<Consumer[]> {

@@ -16,6 +16,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type PublicUser, SessionStore, UserStore } from "../../lib/auth/users.ts";
 import { TracerelayError } from "../../lib/errors.ts";
 import type { SqlClient } from "../../lib/store/types.ts";
+import { type DeliveriesDeps, deliveriesRoutes } from "./deliveries-routes.ts";
 import { explorerRoutes } from "./routes.ts";
 
 export interface UiRoutesOptions {
@@ -27,6 +28,8 @@ export interface UiRoutesOptions {
   sessionTtlMs?: number;
   /** Receives the admin generated on the very first start (no users, no TRACERELAY_INIT_ADMIN_*). */
   onGeneratedAdmin?: (admin: { email: string; password: string }) => void;
+  /** Destinations and dead letters (GET destinations, failed deliveries; replay for admins). */
+  deliveries?: Pick<DeliveriesDeps, "bus" | "destinations">;
 }
 
 /** The project the UI reads until projects are user-selectable. */
@@ -183,6 +186,22 @@ export async function uiRoutes(app: FastifyInstance, opts: UiRoutesOptions): Pro
       return UI_PROJECT;
     },
   });
+
+  if (opts.deliveries) {
+    await deliveriesRoutes(app, {
+      ...opts.deliveries,
+      sql: opts.sql,
+      prefix: "/ui/api/v1",
+      projectOf: (request) => {
+        currentUser(request);
+        return UI_PROJECT;
+      },
+      assertCanReplay: (request) => {
+        checkCsrf(request);
+        if (currentUser(request).role !== "admin") throw new TracerelayError("TR_FORBIDDEN", "only admins may replay deliveries; you are signed in as a viewer");
+      },
+    });
+  }
 
   // ---- static files + SPA fallback (GET only; API-looking paths keep their JSON 404)
   const sendIndex = async (request: FastifyRequest, reply: FastifyReply) => {

@@ -7,6 +7,7 @@
 // store are ready). Shutdown runs in reverse and drains: stop accepting, finish in-flight requests,
 // let consumers finish and commit their batch, close the bus, then the store.
 import type { FastifyInstance } from "fastify";
+import { DESTINATION_MODULES } from "../../destinations/index.ts";
 import type { Bus } from "../../lib/bus/types.ts";
 import type { Config } from "../../lib/config/index.ts";
 import type { Store } from "../../lib/store/types.ts";
@@ -66,9 +67,9 @@ export async function startRoles(config: Config, logger: Logger, options: RolesO
   const roles = ROLE_NAMES.filter((r) => options.roles.includes(r)); // canonical order, no duplicates
   const refused = checkRoles(config, options.roles);
   if (refused) throw new RoleError(refused);
-  const unsupported = Object.entries(config.destinations).filter(([, d]) => d.type !== "store");
+  const unsupported = Object.entries(config.destinations).filter(([, d]) => d.type !== "store" && !DESTINATION_MODULES[d.type]);
   if (unsupported.length) {
-    throw new Error(`destinations not supported by this version yet: ${unsupported.map(([n, d]) => `${n} (type ${d.type})`).join(", ")}; only type "store" is available`);
+    throw new Error(`destinations not supported by this version yet: ${unsupported.map(([n, d]) => `${n} (type ${d.type})`).join(", ")}; available: store, ${Object.keys(DESTINATION_MODULES).join(", ")}`);
   }
 
   const metrics = createMetrics();
@@ -98,7 +99,7 @@ export async function startRoles(config: Config, logger: Logger, options: RolesO
     if (roles.includes("explorer")) started.push(await startExplorerRole(ctx));
     if (roles.includes("ingest")) started.push(await startIngestRole(ctx));
 
-    const server: Pick<ServerOptions, "bus" | "sql" | "rules"> = Object.assign({}, ...started.map((r) => r.server ?? {}));
+    const server: Pick<ServerOptions, "bus" | "sql" | "rules" | "replayBus"> = Object.assign({}, ...started.map((r) => r.server ?? {}));
     const lagGroups = started.flatMap((r) => r.lagGroups ?? []);
     const bus = ctx.opened().bus;
     if (bus && lagGroups.length) metrics.setLagSource(() => readLag(bus, lagGroups));

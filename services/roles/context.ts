@@ -37,7 +37,7 @@ export interface RoleContext {
 export interface StartedRole {
   name: RoleName;
   /** Parts of the HTTP server this role serves (health and metrics are always served). */
-  server?: { bus?: Bus; sql?: Store["sql"]; rules?: RulesHolder };
+  server?: { bus?: Bus; sql?: Store["sql"]; rules?: RulesHolder; replayBus?: Bus };
   /** Consumer groups whose lag this process exports as `tracerelay_bus_lag_records`. */
   lagGroups?: Array<{ group: string; topic: string }>;
   /** Stops consuming (waits for the in-flight batch, commits it). */

@@ -1,19 +1,26 @@
 // The deliver role: one consumer group per destination (`deliver.<name>`), committing only after the
-// destination has the batch durably (services/deliver/index.ts). `destinations` limits a process to
-// some of the configured destinations (`tracerelay deliver --destination store`); default: all.
-// The built-in `store` destination writes to the store: with a ClickHouse server (`store.url`) any
-// number of deliver processes can run; with embedded chDB only ONE process may open the data dir, so
-// exactly one process runs `deliver --destination store` (and serves the explorer: `--with explorer`).
+// destination has the batch or the dead-letter topic has what it gave up on (services/deliver/).
+// `destinations` limits a process to some of the configured destinations (`tracerelay deliver
+// --destination store`); default: all. Vendor destinations (webhook, langfuse, …) can run in any
+// number of processes. The built-in `store` writes to the store: with a ClickHouse server (`store.url`)
+// any number of deliver processes can run it; with embedded chDB only ONE process may open the data
+// dir, so exactly one process runs `deliver --destination store` (and serves the explorer: `--with explorer`).
 import { TOPICS } from "../../lib/bus/types.ts";
+import { BusDeadLetterSink } from "../../lib/dlq/bus-sink.ts";
 import { createSpanWriter } from "../../lib/store/span-writer.ts";
 import { storeDestination } from "../../destinations/store/index.ts";
 import { type DeliveryTarget, startDelivery } from "../deliver/index.ts";
+import { startHeartbeats } from "../deliver/status.ts";
+import { vendorTarget } from "../deliver/vendor.ts";
 import type { RoleContext, StartedRole } from "./context.ts";
 
 export interface DeliverRoleOptions {
   /** Destination names this process delivers to; default every configured destination. */
   destinations?: string[];
 }
+
+/** How long a stopping deliver role lets pending batches finish; the rest stays on the bus. */
+const CLOSE_GRACE_MS = 5_000;
 
 export async function startDeliverRole(ctx: RoleContext, options: DeliverRoleOptions = {}): Promise<StartedRole> {
   const { config, logger } = ctx;
@@ -22,20 +29,34 @@ export async function startDeliverRole(ctx: RoleContext, options: DeliverRoleOpt
   const unknown = names.filter((n) => !configured.includes(n));
   if (unknown.length) throw new Error(`deliver: unknown destination ${unknown.map((n) => `"${n}"`).join(", ")}; configured: ${configured.join(", ") || "(none)"}`);
 
-  const targets: DeliveryTarget[] = [];
-  for (const name of names) {
-    const type = config.destinations[name].type;
-    if (type !== "store") throw new Error(`destination "${name}" (type ${type}) is not supported by this version yet; only type "store" is available`);
-    const writer = createSpanWriter(await ctx.store(), { priceOverrides: config.pricing.models });
-    targets.push(storeDestination(name, writer, ctx.metrics, logger.child({ component: "store", destination: name })));
-  }
   const bus = await ctx.bus();
+  await bus.ensureTopics([{ name: TOPICS.dlq }, { name: TOPICS.status }]);
+  const deadLetters = new BusDeadLetterSink(bus);
+  const targets: DeliveryTarget[] = [];
+  const breakerListeners: Array<(listener: () => void) => void> = [];
+  for (const name of names) {
+    const block = config.destinations[name];
+    const child = logger.child({ component: "deliver", destination: name });
+    if (block.type === "store") {
+      const writer = createSpanWriter(await ctx.store(), { priceOverrides: config.pricing.models });
+      targets.push(storeDestination(name, writer, ctx.metrics, child));
+    } else {
+      const target = vendorTarget(name, block, { registry: ctx.metrics.registry, deadLetters, logger: child });
+      breakerListeners.push((l) => target.delivery.onBreakerChange(() => l()));
+      targets.push(target);
+    }
+  }
   const consumers = await startDelivery(bus, targets, logger.child({ component: "deliver" }));
+  const heartbeats = startHeartbeats(bus, targets, config.status.heartbeat_ms, logger.child({ component: "status" }));
+  for (const on of breakerListeners) on(() => void heartbeats.beat());
   return {
     name: "deliver",
     lagGroups: names.map((n) => ({ group: `deliver.${n}`, topic: TOPICS.deliver(n) })),
     stop: async () => {
-      await Promise.all(consumers.map((c) => c.stop()));
+      // Close the deliveries while the consumers stop: a batch waiting on an open breaker is given up
+      // (its offset is not committed, the spans stay on the bus) instead of holding the shutdown.
+      await Promise.all([...consumers.map((c) => c.stop()), ...targets.map((t) => t.close?.(CLOSE_GRACE_MS))]);
+      await heartbeats.stop();
     },
   };
 }

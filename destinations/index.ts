@@ -1,0 +1,26 @@
+// Every destination type the deliver role can run, by the `type:` of a `destinations:` entry. The
+// built-in `store` is not here: it writes the store directly (destinations/store/), without the
+// delivery helper, because the store is our own durable engine and takes records as they are.
+import type { DestinationModule, ParsedDestinationConfig } from "./module.ts";
+import { webhookModule } from "./webhook/index.ts";
+
+// Each module has its own config and request types; `any` lets one table hold them all.
+export const DESTINATION_MODULES: Record<string, DestinationModule<any, any>> = {
+  webhook: webhookModule,
+};
+
+export type { DestinationModule, ParsedDestinationConfig };
+
+/** Validates one `destinations.<name>` block; returns its problems (empty when fine or when the type has no module). */
+export function destinationProblems(block: { type: string; [key: string]: unknown }): string[] {
+  const module = DESTINATION_MODULES[block.type];
+  if (!module) return [];
+  const { type: _type, ...raw } = block;
+  try {
+    module.parseConfig(raw);
+    return [];
+  } catch (err) {
+    const problems = (err as { problems?: string[] }).problems;
+    return problems ?? [(err as Error).message];
+  }
+}
