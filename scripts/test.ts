@@ -23,6 +23,7 @@ const steps: Array<[string, string[]]> = [
   ["typecheck ui (tsc --noEmit -p ui)", ["tsc", "--noEmit", "-p", "ui"]],
   ["lint (biome)", ["biome", "lint", "."]],
   ["kafka broker jars installed", ["node", "scripts/kafka/install.ts"]],
+  ["s3 server (S3Proxy) installed", ["node", "scripts/s3/install.ts"]],
   ["chromium installed", ["node", "scripts/chromium/install.ts"]],
   ["ui built", ["node", "scripts/ui/build.ts"]],
   ["unit tests", ["vitest", "run", "--project", "unit", ...countedBy("unit")]],

@@ -1,5 +1,6 @@
 // The OpenTelemetry trace protobuf schema, loaded once with protobufjs reflection from the .proto files
-// under ./proto (transcribed from opentelemetry-proto, field numbers exact).
+// under ./proto (transcribed from opentelemetry-proto, field numbers exact). Shared by the ingest
+// (services/ingest/otlp, decoding) and the OTLP encoder (./encode.ts, destinations).
 //
 // `ExportTraceServiceRequest.decode()` compiles to generated code on first use, so reflection decoding is
 // as fast as static code. Two wire details are handled here rather than by protobufjs defaults:
