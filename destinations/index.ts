@@ -2,6 +2,7 @@
 // built-in `store` is not here: it writes the store directly (destinations/store/), without the
 // delivery helper, because the store is our own durable engine and takes records as they are.
 import type { DestinationModule, ParsedDestinationConfig } from "./module.ts";
+import { langfuseModule } from "./langfuse/index.ts";
 import { langsmithModule } from "./langsmith/index.ts";
 import { otlpModule } from "./otlp/index.ts";
 import { s3Module } from "./s3/index.ts";
@@ -10,6 +11,7 @@ import { webhookModule } from "./webhook/index.ts";
 // Each module has its own config and request types; `any` lets one table hold them all.
 export const DESTINATION_MODULES: Record<string, DestinationModule<any, any>> = {
   webhook: webhookModule,
+  langfuse: langfuseModule,
   otlp: otlpModule,
   langsmith: langsmithModule,
   s3: s3Module,

@@ -38,3 +38,33 @@ export function networkError(err: unknown): RetryableError {
   const detail = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
   return new RetryableError(`network error: ${detail}`, { code: "TR_DELIVERY_NETWORK", cause: err });
 }
+
+export interface PostResult {
+  status: number;
+  ok: boolean;
+  headers: Headers;
+  /** The response body; empty when it broke after a 2xx (the delivery stands). */
+  body: Uint8Array;
+  /** The body as UTF-8 text (the vendor's reason on failure). */
+  text(): string;
+}
+
+/**
+ * POSTs and reads the whole response. A refused/reset connection, or a body that breaks after a non-2xx
+ * status, throws a RetryableError (networkError); the caller classifies the status (throwForStatus).
+ */
+export async function post(url: string, init: { headers: Record<string, string>; body: string | Uint8Array; signal: AbortSignal }): Promise<PostResult> {
+  let response: Response;
+  try {
+    response = await fetch(url, { method: "POST", headers: init.headers, body: init.body, signal: init.signal });
+  } catch (err) {
+    throw networkError(err);
+  }
+  let body = new Uint8Array(0);
+  try {
+    body = new Uint8Array(await response.arrayBuffer());
+  } catch (err) {
+    if (!response.ok) throw networkError(err);
+  }
+  return { status: response.status, ok: response.ok, headers: response.headers, body, text: () => Buffer.from(body).toString("utf8") };
+}

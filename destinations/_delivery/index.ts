@@ -21,5 +21,5 @@ export {
   RetryableError,
   spanKey,
 } from "./errors.ts";
-export { networkError, parseRetryAfter, throwForStatus } from "./http.ts";
+export { networkError, type PostResult, parseRetryAfter, post, throwForStatus } from "./http.ts";
 export { BREAKER_STATE_VALUE, deliveryMetrics } from "./metrics.ts";

@@ -9,9 +9,9 @@
 // be told apart.
 import {
   type Client,
-  networkError,
   PartialFailureError,
   PermanentError,
+  post,
   type SendContext,
   throwForStatus,
 } from "../_delivery/index.ts";
@@ -31,19 +31,8 @@ export function createOtlpClient(options: OtlpClientOptions): Client<OtlpRequest
     async send(request: OtlpRequest, ctx: SendContext): Promise<void> {
       const headers: Record<string, string> = { ...options.headers, "content-type": request.contentType };
       if (request.contentEncoding) headers["content-encoding"] = request.contentEncoding;
-      let response: Response;
-      let body: Uint8Array;
-      try {
-        response = await fetch(options.url, { method: "POST", headers, body: request.body, signal: ctx.signal });
-      } catch (err) {
-        throw networkError(err);
-      }
-      try {
-        body = new Uint8Array(await response.arrayBuffer());
-      } catch (err) {
-        if (response.ok) return; // accepted; a broken body after a 2xx does not undo the delivery
-        throw networkError(err);
-      }
+      const response = await post(options.url, { headers, body: request.body, signal: ctx.signal });
+      const body = response.body;
       const contentType = response.headers.get("content-type");
       if (!response.ok) throwForStatus(response.status, failureReason(contentType, body), response.headers.get("retry-after"), now());
       const partial = readPartialSuccess(contentType, body);

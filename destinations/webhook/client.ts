@@ -3,7 +3,7 @@
 // Classification (shared with every HTTP destination, _delivery/http.ts): 2xx delivered; 408, 429, 5xx
 // retryable (Retry-After honoured by the helper); other 4xx permanent with the receiver's body as the
 // reason; refused/reset connections retryable. The helper owns timeout, retries and the breaker.
-import { type Client, networkError, type SendContext, throwForStatus } from "../_delivery/index.ts";
+import { type Client, post, type SendContext, throwForStatus } from "../_delivery/index.ts";
 import { signWebhook } from "../../services/ingest/webhook/verify.ts";
 import { IDEMPOTENCY_HEADER, type WebhookRequest } from "./mapper.ts";
 
@@ -20,31 +20,18 @@ export function createWebhookClient(options: WebhookClientOptions): Client<Webho
   return {
     async send(request: WebhookRequest, ctx: SendContext): Promise<void> {
       const signed = signWebhook(options.secret, request.body, now() / 1000);
-      let response: Response;
-      try {
-        response = await fetch(options.url, {
-          method: "POST",
-          headers: {
-            ...options.headers,
-            "content-type": "application/json",
-            [IDEMPOTENCY_HEADER]: request.idempotencyKey,
-            ...signed.headers,
-          },
-          body: request.body,
-          signal: ctx.signal,
-        });
-      } catch (err) {
-        throw networkError(err);
-      }
-      // Read the body either way: it is the vendor's reason on failure, and it frees the connection.
-      let text = "";
-      try {
-        text = await response.text();
-      } catch (err) {
-        if (response.ok) return; // accepted; a broken body after a 2xx does not undo the delivery
-        throw networkError(err);
-      }
-      throwForStatus(response.status, text, response.headers.get("retry-after"), now());
+      const response = await post(options.url, {
+        headers: {
+          ...options.headers,
+          "content-type": "application/json",
+          [IDEMPOTENCY_HEADER]: request.idempotencyKey,
+          ...signed.headers,
+        },
+        body: request.body,
+        signal: ctx.signal,
+      });
+      // The body is the vendor's reason on failure.
+      throwForStatus(response.status, response.text(), response.headers.get("retry-after"), now());
     },
   };
 }

@@ -60,3 +60,47 @@ describe("config", () => {
     expect(() => parseConfigText("bus:\n  brokers: ['bad host']\n  sasl:\n    mechanism: gssapi\n", "k.yaml", {})).toThrow(/k\.yaml:2: bus\.brokers\.0[\s\S]*k\.yaml:4: bus\.sasl\.mechanism/);
   });
 });
+
+describe("destination blocks", () => {
+  it("are validated by their destination's schema with file:line, every problem at once, secrets never echoed", async () => {
+    const { writeFile, mkdtemp } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = await mkdtemp(join(tmpdir(), "tr-dest-"));
+    const file = join(dir, "tracerelay.yaml");
+    await writeFile(
+      file,
+      `destinations:
+  hook:
+    type: webhook
+    url: ftp://nowhere
+    secret: short-secret
+  vendor:
+    type: langfuse
+    base_url: https://cloud.langfuse.com
+    mode: sideways
+`,
+    );
+    const err = await loadConfig({ file, env: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems;
+    expect(problems.some((p) => p.startsWith(`${file}:2: destinations.hook:`) && p.includes("url"))).toBe(true);
+    expect(problems.some((p) => p.startsWith(`${file}:2: destinations.hook:`) && p.includes("secret"))).toBe(true);
+    expect(problems.some((p) => p.startsWith(`${file}:6: destinations.vendor:`))).toBe(true);
+    expect(problems.join("\n")).not.toContain("short-secret");
+  });
+
+  it("reads secrets from files with ${file:…} and says which file is missing", async () => {
+    const { writeFile, mkdtemp } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = await mkdtemp(join(tmpdir(), "tr-dest-"));
+    await writeFile(join(dir, "hook-secret"), "whsec_from_a_file_0123456789\n");
+    const file = join(dir, "tracerelay.yaml");
+    await writeFile(file, `destinations:\n  hook:\n    type: webhook\n    url: https://example.test/h\n    secret: \${file:${join(dir, "hook-secret")}}\n`);
+    const config = await loadConfig({ file, env: {} });
+    expect(config.destinations.hook.secret).toBe("whsec_from_a_file_0123456789");
+    await writeFile(file, `destinations:\n  hook:\n    type: webhook\n    url: https://example.test/h\n    secret: \${file:${join(dir, "missing")}}\n`);
+    await expect(loadConfig({ file, env: {} })).rejects.toThrow(`${file}:5: file ${join(dir, "missing")} is referenced but cannot be read (ENOENT)`);
+  });
+});

@@ -19,8 +19,8 @@ export class ConfigError extends ProblemsError {
 }
 
 /**
- * Every TRACERELAY_* environment variable tracerelay reads (here, in bin/tracerelay.ts, lib/auth and
- * lib/telemetry). Deployment files (docker-compose.yml, the Helm chart) are checked against this list by
+ * Every TRACERELAY_* environment variable tracerelay reads (here, in bin/tracerelay.ts, lib/auth,
+ * lib/telemetry and lib/dlq). Deployment files (docker-compose.yml, the Helm chart) are checked against this list by
  * scripts/deploy/deploy.test.ts, which also checks the list against the sources.
  */
 export const TRACERELAY_ENV_VARS = [
@@ -36,6 +36,9 @@ export const TRACERELAY_ENV_VARS = [
   "TRACERELAY_INIT_SECRET_KEY",
   "TRACERELAY_INIT_ADMIN_EMAIL",
   "TRACERELAY_INIT_ADMIN_PASSWORD",
+  // the client side of the dead-letter CLI (lib/dlq/cli.ts): the server's URL and a secret key
+  "TRACERELAY_URL",
+  "TRACERELAY_SECRET_KEY",
 ] as const;
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
@@ -84,7 +87,6 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
   for (const [name, block] of Object.entries(destinations)) {
     for (const problem of destinationProblems(block)) problems.push(`${src.atPath(["destinations", name])}: destinations.${name}: ${problem.replace(/^\w+[. ]/, "")}`);
   }
-  if (problems.length) throw new ConfigError(problems);
   if (value.rules !== undefined) {
     // the rules section: schemas/rules.schema.json + semantic checks, located in this file
     const destinations = Object.keys({ ...DEFAULTS.destinations, ...((value.destinations as Record<string, unknown> | undefined) ?? {}) });
@@ -92,9 +94,10 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
       compileRules(value.rules, { destinations, locate: (path) => src.atPath(["rules", ...path]) });
     } catch (err) {
       if (!(err instanceof RulesError)) throw err;
-      throw new ConfigError(err.problems.map((p) => p.replace(/^([^:]+:\d+: )/, "$1rules.")));
+      problems.push(...err.problems.map((p) => p.replace(/^([^:]+:\d+: )/, "$1rules.")));
     }
   }
+  if (problems.length) throw new ConfigError(problems);
   return value;
 }
 

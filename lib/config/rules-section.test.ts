@@ -6,6 +6,7 @@ describe("config: rules section", () => {
     const text = `destinations:
   langsmith:
     type: langsmith
+    api_key: lsv2_test_key_0123456789
 rules:
   routes:
     - name: prod
@@ -21,7 +22,7 @@ rules:
       expect(err).toBeInstanceOf(ConfigError);
       problems = (err as ConfigError).problems;
     }
-    expect(problems).toEqual([`tracerelay.yaml:10: rules.redaction[0] mode: must be equal to one of the allowed values: mask, hash, drop`]);
+    expect(problems).toEqual([`tracerelay.yaml:11: rules.redaction[0] mode: must be equal to one of the allowed values: mask, hash, drop`]);
     const semantic = text.replace("      mode: blur\n", "");
     try {
       parseConfigText(semantic, "tracerelay.yaml", {});
@@ -29,7 +30,7 @@ rules:
     } catch (err) {
       problems = (err as ConfigError).problems;
     }
-    expect(problems).toEqual([`tracerelay.yaml:7: rules.routes[0] "prod" to.1: unknown destination "datadog" (configured: store, langsmith)`]);
+    expect(problems).toEqual([`tracerelay.yaml:8: rules.routes[0] "prod" to.1: unknown destination "datadog" (configured: store, langsmith)`]);
   });
 
   it("accepts valid rules", () => {

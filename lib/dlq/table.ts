@@ -80,33 +80,20 @@ function where(f: LetterFilter): { sql: string; params: QueryParams } {
   const conds = ["project_id = {project:String}", "expires_at > now()"];
   const params: QueryParams = { project: f.project };
   const status = f.status ?? "failed";
-  if (status !== "all") {
-    conds.push("status = {status:String}");
-    params.status = status;
-  }
-  if (f.destination) {
-    conds.push("destination = {destination:String}");
-    params.destination = f.destination;
-  }
-  if (f.errorClass) {
-    conds.push("error_class = {error_class:String}");
-    params.error_class = f.errorClass;
-  }
-  if (f.from) {
-    conds.push("dead_lettered_at >= {from:DateTime64(6, 'UTC')}");
-    params.from = f.from;
-  }
-  if (f.to) {
-    conds.push("dead_lettered_at < {to:DateTime64(6, 'UTC')}");
-    params.to = f.to;
-  }
-  if (f.traceId) {
-    conds.push("has(trace_ids, {trace_id:String})");
-    params.trace_id = f.traceId;
-  }
-  if (f.ids) {
-    conds.push("id IN {ids:Array(String)}");
-    params.ids = f.ids;
+  // [value, parameter name, condition]; undefined values add nothing.
+  const optional: Array<[string | string[] | undefined, string, string]> = [
+    [status === "all" ? undefined : status, "status", "status = {status:String}"],
+    [f.destination, "destination", "destination = {destination:String}"],
+    [f.errorClass, "error_class", "error_class = {error_class:String}"],
+    [f.from, "from", "dead_lettered_at >= {from:DateTime64(6, 'UTC')}"],
+    [f.to, "to", "dead_lettered_at < {to:DateTime64(6, 'UTC')}"],
+    [f.traceId, "trace_id", "has(trace_ids, {trace_id:String})"],
+    [f.ids, "ids", "id IN {ids:Array(String)}"],
+  ];
+  for (const [value, name, cond] of optional) {
+    if (value === undefined || value === "") continue;
+    conds.push(cond);
+    params[name] = value;
   }
   return { sql: conds.join(" AND "), params };
 }
