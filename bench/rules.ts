@@ -7,6 +7,8 @@
 //       c. a 20-rule set (3 sampling, 3 redaction incl. all detectors, 8 routes, 6 transforms),
 //       d. that set without its redaction rules (where the cost goes),
 //     and the cost ratios (time per span) c/b and c/a.
+//  3. the whole router role on the embedded bus (consume `spans`, rules, produce `deliver.<dest>`,
+//     fsync'd), 20k spans preloaded: no rules vs the 20-rule set, same run — the router as deployed.
 // Usage: node bench/rules.ts [--seconds 3]
 import { parseArgs } from "node:util";
 import type { BusRecord, ProduceMessage } from "../lib/bus/types.ts";
@@ -14,7 +16,14 @@ import type { CanonicalSpan } from "../lib/span/types.ts";
 import { cleanCorpus, piiCorpus } from "../rules/corpus.ts";
 import { compileRules } from "../rules/compile.ts";
 import { redactSpan } from "../rules/stages/redact.ts";
-import { routeBatch } from "../services/router/index.ts";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createBus } from "../lib/bus/index.ts";
+import { TOPICS } from "../lib/bus/types.ts";
+import { createLogger } from "../lib/telemetry/logger.ts";
+import { RulesHolder } from "../rules/runtime.ts";
+import { routeBatch, startRouter } from "../services/router/index.ts";
 
 const { values } = parseArgs({ options: { seconds: { type: "string", default: "3" } } });
 const seconds = Number(values.seconds);
@@ -117,3 +126,34 @@ console.log(`  b. minimal active rule set:         ${fmt(min.perSec)} spans/s`);
 console.log(`  c. ${ruleCount}-rule set:                    ${fmt(full.perSec)} spans/s`);
 console.log(`  d. the same without its 3 redaction rules: ${fmt(nored.perSec)} spans/s`);
 console.log(`  cost ratio c vs b: ${(min.perSec / full.perSec).toFixed(2)}×   c vs a: ${(raw.perSec / full.perSec).toFixed(1)}×`);
+
+// 3. the router role over the real embedded bus
+async function routerRole(rules: ReturnType<typeof compileRules> | null, count: number): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), "tr-router-bench-"));
+  const bus = await createBus({ kind: "embedded", dir, partitions: 4 });
+  try {
+    await bus.ensureTopics([{ name: TOPICS.spans }, ...destinations.map((d) => ({ name: TOPICS.deliver(d) }))]);
+    for (let i = 0; i < count; i += 500) {
+      await bus.produce(TOPICS.spans, records.slice(i % records.length, (i % records.length) + 500).map((r) => ({ key: r.key, value: r.value, headers: r.headers })));
+    }
+    const t0 = performance.now();
+    const consumer = await startRouter({ bus, destinations, logger: createLogger("silent"), rules: new RulesHolder(destinations, rules) });
+    for (;;) {
+      const lag = (await bus.lag("router", [TOPICS.spans])).reduce((n, p) => n + p.lag, 0);
+      if (lag === 0) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const perSec = count / ((performance.now() - t0) / 1000);
+    await consumer.stop();
+    return perSec;
+  } finally {
+    await bus.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+const ROLE_SPANS = 20_000;
+await routerRole(twenty, 5000); // warm-up
+const roleRaw = await routerRole(null, ROLE_SPANS);
+const roleTwenty = await routerRole(twenty, ROLE_SPANS);
+console.log(`router role on the embedded bus (${ROLE_SPANS.toLocaleString("en-US")} spans, ${destinations.length} destination topics, fsync'd):`);
+console.log(`  no rules: ${fmt(roleRaw)} spans/s   ${ruleCount}-rule set: ${fmt(roleTwenty)} spans/s   cost ratio ${(roleRaw / roleTwenty).toFixed(2)}× (target ≤ 2×: ${roleRaw / roleTwenty <= 2 ? "MET" : "MISSED"})`);

@@ -2,6 +2,8 @@
 import { useCallback, useEffect, useState } from "react";
 import { api, setUnauthorizedHandler, type User } from "./api.ts";
 import { Analytics } from "./pages/Analytics.tsx";
+import { Destinations } from "./pages/Destinations.tsx";
+import { FailedDeliveries } from "./pages/FailedDeliveries.tsx";
 import { Login } from "./pages/Login.tsx";
 import { SessionList, SessionView } from "./pages/Sessions.tsx";
 import { Traces } from "./pages/Traces.tsx";
@@ -12,8 +14,10 @@ const NAV = [
   { to: "/traces", label: "Traces" },
   { to: "/sessions", label: "Sessions" },
   { to: "/analytics", label: "Analytics" },
+  { to: "/destinations", label: "Destinations" },
+  { to: "/failed-deliveries", label: "Failed deliveries" },
 ];
-const SOON = ["Destinations", "Failed deliveries", "Rules"];
+const SOON = ["Rules"];
 
 export function App() {
   const [user, setUser] = useState<User | null | undefined>(undefined);
@@ -53,6 +57,8 @@ export function App() {
   else if (sessionMatch) page = <SessionView sessionId={decodeURIComponent(sessionMatch[1])} />;
   else if (path === "/sessions") page = <SessionList search={search} />;
   else if (path === "/analytics") page = <Analytics search={search} />;
+  else if (path === "/destinations") page = <Destinations />;
+  else if (path === "/failed-deliveries") page = <FailedDeliveries search={search} user={user} />;
   else page = <Traces search={search} />;
 
   return (

@@ -51,3 +51,14 @@ export function rangeFor(range: string, from?: string | null, to?: string | null
   const p = RANGE_PRESETS.find((r) => r.value === range) ?? RANGE_PRESETS[2];
   return { from: new Date(Date.now() - p.ms).toISOString() };
 }
+
+/** "12 s ago", "3 min ago", "2 h ago", "4 d ago" (relative to `now`). */
+export function fmtAgo(iso: string | null | undefined, now = Date.now()): string {
+  const t = timeMs(iso);
+  if (t === null) return "–";
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86_400)} d ago`;
+}
