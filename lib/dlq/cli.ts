@@ -122,6 +122,9 @@ export async function replayCommand(argv: string[], out: Out, err: Out, env: Nod
       out(`${total} failed letter(s) match${args.dryRun ? " (dry run: nothing replayed)" : "; nothing to replay"}\n`);
       return 0;
     }
+    // Letters that fail again come back as new letters matching the same filter: bound the replay to
+    // what was dead-lettered before it started, so it always ends.
+    if (!args.ids && !args.filter.to) args.filter.to = new Date().toISOString();
     let letters = 0;
     let spans = 0;
     const where: Record<string, number> = {};

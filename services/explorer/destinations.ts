@@ -49,8 +49,10 @@ export interface DestinationStatus {
   failed: number;
   retried: number;
   dead_lettered: number;
-  /** Dead letters of the caller's project still waiting for replay. */
+  /** Spans in the caller's project's dead letters still waiting for replay. */
   dead_letters_open: number;
+  /** The same, counted in letters. */
+  dead_letters_open_letters: number;
   pending: number;
   lag: number | null;
   p95_ms: number | null;
@@ -74,16 +76,16 @@ export async function destinationsStatus(sql: SqlClient, configured: Record<stri
     { since },
   );
   const perMinute = await sql.query<Record<string, unknown>>(
-    `SELECT destination, instance, toStartOfMinute(at) AS minute, max(delivered) AS delivered
+    `SELECT destination, instance, toStartOfMinute(at) AS minute, max(delivered) AS delivered, min(started_at) AS started_at
      FROM destination_heartbeats WHERE at >= {since:DateTime64(6, 'UTC')}
      GROUP BY destination, instance, minute ORDER BY destination, instance, minute`,
     { since },
   );
   const open = await sql.query<Record<string, unknown>>(
-    "SELECT destination, sum(span_count) AS spans FROM dead_letters FINAL WHERE project_id = {project:String} AND status = 'failed' AND expires_at > now() GROUP BY destination",
+    "SELECT destination, count() AS letters, sum(span_count) AS spans FROM dead_letters FINAL WHERE project_id = {project:String} AND status = 'failed' AND expires_at > now() GROUP BY destination",
     { project },
   );
-  const openBy = new Map(open.map((r) => [String(r.destination), Number(r.spans)]));
+  const openBy = new Map(open.map((r) => [String(r.destination), { spans: Number(r.spans), letters: Number(r.letters) }]));
   const chMs = (v: unknown) => Date.parse(`${String(v).replace(" ", "T")}Z`);
 
   return Object.entries(configured).map(([name, { type }]) => {
@@ -109,7 +111,8 @@ export async function destinationsStatus(sql: SqlClient, configured: Record<stri
       failed: sum("failed"),
       retried: sum("retried"),
       dead_lettered: sum("dead_lettered"),
-      dead_letters_open: openBy.get(name) ?? 0,
+      dead_letters_open: openBy.get(name)?.spans ?? 0,
+      dead_letters_open_letters: openBy.get(name)?.letters ?? 0,
       pending: sum("pending"),
       lag: lags.length && lags.every((l) => l >= 0) ? lags.reduce((a, b) => a + b, 0) : null,
       p95_ms: p95s.length ? Math.max(...p95s) : null,
@@ -128,9 +131,12 @@ function sparkline(rows: Record<string, unknown>[], now: number, chMs: (v: unkno
   for (const r of rows) {
     const instance = String(r.instance);
     const total = Number(r.delivered);
-    const before = prev.get(instance);
+    // An instance that started inside the window counted from 0; one seen mid-life has no baseline
+    // for its first minute in the window.
+    const startedInWindow = chMs(r.started_at) >= (firstMinute - 1) * 60_000;
+    const before = prev.get(instance) ?? (startedInWindow ? 0 : undefined);
     prev.set(instance, total);
-    if (before === undefined) continue; // the first minute seen has no baseline
+    if (before === undefined) continue;
     const i = Math.floor(chMs(r.minute) / 60_000) - firstMinute;
     if (i >= 0 && i < SPARK_MINUTES) out[i] += total >= before ? total - before : total;
   }
