@@ -24,6 +24,7 @@ const steps: Array<[string, string[]]> = [
   ["lint (biome)", ["biome", "lint", "."]],
   ["kafka broker jars installed", ["node", "scripts/kafka/install.ts"]],
   ["s3 server (S3Proxy) installed", ["node", "scripts/s3/install.ts"]],
+  ["helm, kubeconform and Kubernetes schemas installed", ["node", "scripts/deploy/install.ts"]],
   ["chromium installed", ["node", "scripts/chromium/install.ts"]],
   ["ui built", ["node", "scripts/ui/build.ts"]],
   ["unit tests", ["vitest", "run", "--project", "unit", ...countedBy("unit")]],
