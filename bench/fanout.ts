@@ -85,7 +85,7 @@ async function until(what: string, cond: () => boolean, timeoutMs: number): Prom
 }
 
 async function withTracerelay<T>(receivers: Receiver[], run: (tr: Tracerelay) => Promise<T>): Promise<T> {
-  const tr = await startTracerelay({ config: configFor(receivers), logLevel: "info", readyTimeoutMs: 120_000 });
+  const tr = await startTracerelay({ config: configFor(receivers), logLevel: "info", readyTimeoutMs: 120_000, env: process.env.FANOUT_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.FANOUT_PROFILE}` } : {} });
   try {
     return await run(tr);
   } finally {
@@ -152,6 +152,11 @@ async function catchUp(halfRate: number): Promise<void> {
 }
 
 console.log(`[fan-out] ${TOTAL} spans, OTLP protobuf requests of ~${avgSpans.toFixed(0)} spans, webhook destinations on loopback`);
+const only = process.env.FANOUT_ONLY; // e.g. FANOUT_ONLY=3 for a profile run of one case
+if (only) {
+  await fanOut(Number(only));
+  process.exit(0);
+}
 const one = await fanOut(1);
 const three = await fanOut(3);
 const six = await fanOut(6);

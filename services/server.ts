@@ -11,7 +11,7 @@ import type { Logger } from "../lib/telemetry/logger.ts";
 import type { Metrics } from "../lib/telemetry/metrics.ts";
 import type { RulesHolder } from "../rules/runtime.ts";
 import { deliveriesRoutes } from "./explorer/deliveries-routes.ts";
-import { rulesRoutes } from "./explorer/rules-routes.ts";
+import { keyAuthorizer, rulesRoutes } from "./explorer/rules-routes.ts";
 import { explorerRoutes } from "./explorer/routes.ts";
 import { uiRoutes } from "./explorer/ui-routes.ts";
 import { Admission } from "./ingest/admission.ts";
@@ -71,9 +71,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     await app.register(async (scope) => explorerRoutes(scope, { sql, prefix: "/api/v1", projectOf: projectOfKey }));
     // A project key may replay its own project's dead letters.
     await app.register(async (scope) => deliveriesRoutes(scope, { ...deliveries, sql, prefix: "/api/v1", projectOf: projectOfKey, assertCanReplay: () => {} }));
-    await app.register(uiRoutes, { sql, dataDir: config.data_dir, onGeneratedAdmin: opts.onGeneratedAdmin, deliveries });
+    await app.register(uiRoutes, { sql, dataDir: config.data_dir, onGeneratedAdmin: opts.onGeneratedAdmin, deliveries, rules: opts.rules });
   }
   const rules = opts.rules;
-  if (rules) await app.register(async (scope) => rulesRoutes(scope, { rules, keys: opts.keys, adminProjects: config.server.admin_projects }));
+  if (rules) await app.register(async (scope) => rulesRoutes(scope, { rules, prefix: "/api/v1", authorize: keyAuthorizer(opts.keys, config.server.admin_projects) }));
   return app;
 }

@@ -6,6 +6,7 @@
 // instead of adding a duplicate. Project ids are URI-encoded so a "/" cannot invent a folder.
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
+import { spanJson } from "../../lib/span/json.ts";
 import type { CanonicalSpan } from "../../lib/span/types.ts";
 import { MappingError } from "../_delivery/index.ts";
 
@@ -58,7 +59,7 @@ const order = (a: CanonicalSpan, b: CanonicalSpan) =>
 
 function jsonLine(span: CanonicalSpan): string {
   try {
-    return `${JSON.stringify(span)}\n`;
+    return `${spanJson(span)}\n`;
   } catch (err) {
     // Only a span that is not JSON (a cycle, a BigInt) gets here; the bus boundary normally prevents it.
     throw new MappingError(`span ${span.span_id} cannot be encoded as JSON: ${(err as Error).message}`, { cause: err });

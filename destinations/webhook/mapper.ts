@@ -7,6 +7,7 @@
 // or replayed batch carries the same key and the receiver can drop it. Signing happens in the client,
 // per attempt, because the signed timestamp must be fresh (receivers accept ±300 s).
 import { createHash } from "node:crypto";
+import { spanJson } from "../../lib/span/json.ts";
 import type { CanonicalSpan } from "../../lib/span/types.ts";
 import { MappingError } from "../_delivery/index.ts";
 
@@ -26,7 +27,8 @@ export function idempotencyKey(spans: readonly Pick<CanonicalSpan, "trace_id" | 
 export function mapWebhook(spans: CanonicalSpan[]): WebhookRequest {
   let body: string;
   try {
-    body = JSON.stringify({ spans });
+    // The same text as JSON.stringify({ spans }), from each span's remembered JSON (lib/span/json.ts).
+    body = `{"spans":[${spans.map(spanJson).join(",")}]}`;
   } catch (err) {
     // Only a span that is not JSON (a cycle, a BigInt) gets here; the bus boundary normally prevents it.
     throw new MappingError(`span cannot be encoded as JSON: ${(err as Error).message}`, { cause: err });

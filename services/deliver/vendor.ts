@@ -6,6 +6,7 @@ import { type DeadLetterSink, type Delivery, createDelivery } from "../../destin
 import { DESTINATION_MODULES } from "../../destinations/index.ts";
 import type { BusRecord } from "../../lib/bus/types.ts";
 import { REPLAY_OF_HEADER } from "../../lib/dlq/letter.ts";
+import { parseSpanJson } from "../../lib/span/json.ts";
 import type { CanonicalSpan } from "../../lib/span/types.ts";
 import type { Logger } from "../../lib/telemetry/logger.ts";
 import type { Registry } from "prom-client";
@@ -29,7 +30,7 @@ export function vendorTarget(name: string, block: { type: string; [key: string]:
     delivery,
     async deliver(batch: BusRecord[]) {
       const spans = batch.map((r) => {
-        const span = JSON.parse(r.value.toString("utf8")) as CanonicalSpan;
+        const span = parseSpanJson(r.value.toString("utf8"));
         const letter = r.headers[REPLAY_OF_HEADER];
         if (letter) deps.deadLetters.replayOf.set(span, letter);
         return span;

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KeyStore } from "../../lib/auth/keys.ts";
 import { installErrorHandler } from "../../lib/http/error-handler.ts";
 import { RulesHolder } from "../../rules/runtime.ts";
-import { rulesRoutes } from "./rules-routes.ts";
+import { RulesHistory, rulesHash } from "../../rules/history.ts";
+import { keyAuthorizer, rulesRoutes } from "./rules-routes.ts";
 
 const destinations = ["store", "langsmith"];
 let app: FastifyInstance;
@@ -33,9 +34,10 @@ beforeAll(async () => {
   await keys.open({ TRACERELAY_INIT_PUBLIC_KEY: "pk-tr-rules-test-public", TRACERELAY_INIT_SECRET_KEY: "sk-tr-rules-test-secret" });
   keys.addKey("tenant", "pk-tr-tenant-public", "sk-tr-tenant-secret");
   holder = new RulesHolder(destinations, null);
+  holder.history = new RulesHistory(dir);
   app = Fastify();
   installErrorHandler(app);
-  await app.register(async (scope) => rulesRoutes(scope, { rules: holder, keys, adminProjects: ["default"] }));
+  await app.register(async (scope) => rulesRoutes(scope, { rules: holder, prefix: "/api/v1", authorize: keyAuthorizer(keys, ["default"]) }));
 });
 afterAll(async () => {
   await app.close();
@@ -99,5 +101,46 @@ describe("rules API", () => {
 
     const bad = await app.inject({ method: "POST", url: "/api/v1/rules/test", headers: auth, payload: { span: { ...span, kind: "nope" } } });
     expect(bad.statusCode).toBe(400);
+  });
+
+  it("POST /rules/test with only `rules` validates a candidate: problems at file:line, nothing changes", async () => {
+    const ok = await app.inject({ method: "POST", url: "/api/v1/rules/test", headers: auth, payload: { rules: "routes:\n  - name: all\n    to: [store]\n" } });
+    expect(ok.json()).toEqual({ valid: true, results: [] });
+    const bad = await app.inject({ method: "POST", url: "/api/v1/rules/test", headers: auth, payload: { rules: "redaction:\n  - custom:\n      - name: x\n        pattern: '(['\n" } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.details.problems.join("\n")).toMatch(/^request:4: /);
+  });
+
+  it("every accepted PUT is recorded in rules-history.jsonl (who, when, document, YAML, base hash); GET /rules/history lists newest first", async () => {
+    const yaml = "# keep everything\nroutes:\n  - name: all\n    to: [store]\n";
+    const put = await app.inject({ method: "PUT", url: "/api/v1/rules", headers: { ...auth, "content-type": "application/yaml" }, payload: yaml });
+    expect(put.statusCode).toBe(200);
+    const get = (await app.inject({ method: "GET", url: "/api/v1/rules", headers: auth })).json();
+    expect(get).toMatchObject({ available: true, can_edit: true, yaml, source: { kind: "api", who: "project:default", history_revision: 2 } });
+    const tenant = (await app.inject({ method: "GET", url: "/api/v1/rules", headers: { authorization: "Bearer sk-tr-tenant-secret" } })).json();
+    expect(tenant).toMatchObject({ can_edit: false, read_only_reason: expect.stringContaining("admin_projects") });
+    const history = (await app.inject({ method: "GET", url: "/api/v1/rules/history", headers: auth })).json();
+    expect(history.persisted).toBe(true);
+    expect(history.items.map((e: { revision: number }) => e.revision)).toEqual([2, 1]);
+    expect(history.items[0]).toMatchObject({ who: "project:default", yaml, rules: { routes: [{ name: "all", to: ["store"] }] }, base_hash: rulesHash(null), time: expect.any(String) });
+    expect(history.items[1].yaml).toBeUndefined();
+    const limited = (await app.inject({ method: "GET", url: "/api/v1/rules/history?limit=1", headers: auth })).json();
+    expect(limited.items).toHaveLength(1);
+    // refused changes are not recorded
+    await app.inject({ method: "PUT", url: "/api/v1/rules", headers: { ...auth, "content-type": "application/yaml" }, payload: "routes: 7\n" });
+    expect(await holder.history?.readAll()).toHaveLength(2);
+  });
+});
+
+describe("rules API without a router in this process", () => {
+  it("GET says where the rules are edited; changes and dry-runs answer 503", async () => {
+    const bare = Fastify();
+    installErrorHandler(bare);
+    await bare.register(async (scope) => rulesRoutes(scope, { prefix: "/x", authorize: () => ({ who: "user:a@b", mayWrite: true }) }));
+    const get = await bare.inject({ method: "GET", url: "/x/rules" });
+    expect(get.json()).toMatchObject({ available: false, reason: expect.stringContaining("route role") });
+    expect((await bare.inject({ method: "PUT", url: "/x/rules", payload: {} })).statusCode).toBe(503);
+    expect((await bare.inject({ method: "GET", url: "/x/rules/history" })).json()).toEqual({ persisted: false, items: [] });
+    await bare.close();
   });
 });

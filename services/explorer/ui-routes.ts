@@ -4,6 +4,12 @@
 //
 // The UI shows project `default` until projects are user-selectable.
 //
+// Rules: GET/PUT {/ui/api/v1}/rules, POST rules/test, GET rules/history — the same handlers as
+// /api/v1 (rules-routes.ts); PUT for admins with the CSRF token. Users (admins only, CSRF on changes):
+// GET/POST /ui/api/v1/users, PATCH/DELETE /ui/api/v1/users/:id — never the last admin, never a password
+// in an answer. Sign-in is rate limited (LoginLimiter: 5 failures per email or per IP in 10 min → 429
+// with Retry-After; in memory).
+//
 // Security: session cookie `tr_session` (HttpOnly, SameSite=Strict, Path=/, Secure over https);
 // CSRF by double submit: a non-HttpOnly `tr_csrf` cookie that every state-changing request must echo
 // in `x-csrf-token`. Hashed assets are cached for a year (immutable); index.html is `no-cache`.
@@ -13,10 +19,12 @@ import { readFile, stat } from "node:fs/promises";
 import { dirname, extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { type PublicUser, SessionStore, UserStore } from "../../lib/auth/users.ts";
+import { LoginLimiter, MIN_PASSWORD_LENGTH, type PublicUser, SessionStore, UserError, type UserRole, UserStore } from "../../lib/auth/users.ts";
 import { TracerelayError } from "../../lib/errors.ts";
 import type { SqlClient } from "../../lib/store/types.ts";
+import type { RulesHolder } from "../../rules/runtime.ts";
 import { type DeliveriesDeps, deliveriesRoutes } from "./deliveries-routes.ts";
+import { rulesRoutes } from "./rules-routes.ts";
 import { explorerRoutes } from "./routes.ts";
 
 export interface UiRoutesOptions {
@@ -30,6 +38,10 @@ export interface UiRoutesOptions {
   onGeneratedAdmin?: (admin: { email: string; password: string }) => void;
   /** Destinations and dead letters (GET destinations, failed deliveries; replay for admins). */
   deliveries?: Pick<DeliveriesDeps, "bus" | "destinations">;
+  /** The router's live rules when this process runs the route role (else the rules page explains where to edit them). */
+  rules?: RulesHolder;
+  /** Sign-in rate limit; default 5 failures per email or IP per 10 minutes. */
+  loginLimiter?: LoginLimiter;
 }
 
 /** The project the UI reads until projects are user-selectable. */
@@ -107,6 +119,7 @@ export async function uiRoutes(app: FastifyInstance, opts: UiRoutesOptions): Pro
   const { generated } = await users.load();
   if (generated) opts.onGeneratedAdmin?.(generated);
   const sessions = new SessionStore(opts.sessionTtlMs);
+  const limiter = opts.loginLimiter ?? new LoginLimiter();
   const dist = resolve(opts.uiDist ?? DEFAULT_UI_DIST);
 
   /** Ensures the CSRF cookie exists; returns its value. */
@@ -160,8 +173,14 @@ export async function uiRoutes(app: FastifyInstance, opts: UiRoutesOptions): Pro
     async (request, reply) => {
       checkCsrf(request);
       const { email, password } = request.body as { email: string; password: string };
+      const wait = limiter.retryAfterSec(email, request.ip);
+      if (wait > 0) throw new TracerelayError("TR_RATE_LIMITED", `too many failed sign-ins; try again in ${wait} s`, { retryAfterSec: wait });
       const user = await users.check(email, password);
-      if (!user) throw new TracerelayError("TR_AUTH_INVALID", "wrong email or password");
+      if (!user) {
+        limiter.fail(email, request.ip);
+        throw new TracerelayError("TR_AUTH_INVALID", "wrong email or password");
+      }
+      limiter.succeed(email);
       // A new session token on every sign-in (no fixation); the old one, if any, is dropped.
       sessions.delete(parseCookies(request.headers.cookie)[SESSION_COOKIE]);
       const { token, session } = sessions.create(user);
@@ -202,6 +221,71 @@ export async function uiRoutes(app: FastifyInstance, opts: UiRoutesOptions): Pro
       },
     });
   }
+
+  // ---- rules: the same handlers as /api/v1/rules; changing them needs the admin role and the CSRF token
+  await rulesRoutes(app, {
+    prefix: "/ui/api/v1",
+    rules: opts.rules,
+    authorize: (request, action) => {
+      const user = currentUser(request);
+      if (action !== "read") checkCsrf(request);
+      const who = `user:${user.email}`;
+      return user.role === "admin" ? { who, mayWrite: true } : { who, mayWrite: false, reason: "you are signed in as a viewer: only admins may change the rules" };
+    },
+  });
+
+  // ---- users (admins only)
+  const requireAdmin = (request: FastifyRequest, change: boolean): PublicUser => {
+    const user = currentUser(request);
+    if (change) checkCsrf(request);
+    if (user.role !== "admin") throw new TracerelayError("TR_FORBIDDEN", "only admins may manage users; you are signed in as a viewer");
+    return user;
+  };
+  const userFailure = (err: unknown): never => {
+    if (!(err instanceof UserError)) throw err;
+    if (err.kind === "not_found") throw new TracerelayError("TR_NOT_FOUND", err.message);
+    // conflicts (existing email, last admin) are refused as bad requests with a stable reason
+    throw new TracerelayError("TR_BAD_QUERY", err.message, { details: { reason: err.kind } });
+  };
+  const role = { enum: ["admin", "viewer"] } as const;
+  const password = { type: "string", minLength: MIN_PASSWORD_LENGTH, maxLength: 1000 } as const;
+
+  app.get("/ui/api/v1/users", async (request) => {
+    requireAdmin(request, false);
+    return { users: users.list(), min_password_length: MIN_PASSWORD_LENGTH };
+  });
+
+  app.post(
+    "/ui/api/v1/users",
+    { schema: { body: { type: "object", additionalProperties: false, required: ["email", "password", "role"], properties: { email: { type: "string", minLength: 3, maxLength: 320 }, password, role } } } },
+    async (request, reply) => {
+      requireAdmin(request, true);
+      const body = request.body as { email: string; password: string; role: UserRole };
+      const created = await users.create(body.email, body.password, body.role).catch(userFailure);
+      return reply.status(201).send({ user: created });
+    },
+  );
+
+  app.patch<{ Params: { id: string } }>(
+    "/ui/api/v1/users/:id",
+    { schema: { body: { type: "object", additionalProperties: false, minProperties: 1, properties: { password, role } } } },
+    async (request) => {
+      requireAdmin(request, true);
+      const change = request.body as { role?: UserRole; password?: string };
+      const updated = await users.update(request.params.id, change).catch(userFailure);
+      sessions.updateUser(updated);
+      // a new password signs the user out everywhere else
+      if (change.password !== undefined) sessions.dropUser(updated.id, parseCookies(request.headers.cookie)[SESSION_COOKIE]);
+      return { user: updated };
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>("/ui/api/v1/users/:id", async (request) => {
+    requireAdmin(request, true);
+    const removed = await users.remove(request.params.id).catch(userFailure);
+    sessions.dropUser(removed.id);
+    return { user: removed };
+  });
 
   // ---- static files + SPA fallback (GET only; API-looking paths keep their JSON 404)
   const sendIndex = async (request: FastifyRequest, reply: FastifyReply) => {

@@ -5,7 +5,8 @@
 // change `rules:` in the shared configuration file instead (each router watches its file).
 import { readFile } from "node:fs/promises";
 import { TOPICS } from "../../lib/bus/types.ts";
-import { compileRules } from "../../rules/compile.ts";
+import { compileRules, RulesError } from "../../rules/compile.ts";
+import { decideReapply, RulesHistory, rulesHash } from "../../rules/history.ts";
 import { createRulesMetrics } from "../../rules/metrics.ts";
 import { RulesHolder, watchRulesFile } from "../../rules/runtime.ts";
 import { startRouter } from "../router/index.ts";
@@ -20,7 +21,9 @@ export async function startRouteRole(ctx: RoleContext, options: RouteRoleOptions
   const { config, logger } = ctx;
   const destinations = Object.keys(config.destinations);
   // Rules: validated (with file:line) by the config loader already; compiled here against the destinations.
-  const rules = new RulesHolder(destinations, Object.keys(config.rules ?? {}).length ? compileRules(config.rules, { destinations }) : null);
+  const rules = new RulesHolder(destinations, Object.keys(config.rules ?? {}).length ? compileRules(config.rules, { destinations }) : null, rulesHash(config.rules));
+  rules.history = new RulesHistory(ctx.dataDir);
+  await reapplyHistory(rules, logger);
   const rulesMetrics = createRulesMetrics(ctx.metrics.registry);
   const file = options.configFile;
   const stopWatching = file ? watchRulesFile(file, rules, () => readFile(file, "utf8"), logger.child({ component: "rules" }), rulesMetrics) : () => {};
@@ -41,4 +44,34 @@ export async function startRouteRole(ctx: RoleContext, options: RouteRoleOptions
       await consumer.stop();
     },
   };
+}
+
+/**
+ * Changes made through the rules API survive a restart: the newest one in `<data_dir>/rules-history.jsonl`
+ * is re-applied when the config file's `rules:` are the ones it was based on; when the file's rules
+ * changed since, the file wins (and a warning says so).
+ */
+export async function reapplyHistory(rules: RulesHolder, logger: RoleContext["logger"]): Promise<void> {
+  const history = rules.history;
+  if (!history) return;
+  const latest = await history.latest().catch((err: Error) => {
+    logger.error({ file: history.file, err: err.message }, "cannot read the rules history; using the config file's rules");
+    return undefined;
+  });
+  const decision = decideReapply(latest, rules.fileHash);
+  if (decision.action === "none") return;
+  const { entry } = decision;
+  const about = { history_revision: entry.revision, who: entry.who, time: entry.time };
+  if (decision.action === "file_wins") {
+    logger.warn(about, "the config file's rules changed since the last change made through the rules API; using the file's rules");
+    return;
+  }
+  try {
+    const compiled = compileRules(entry.rules, { destinations: rules.destinations });
+    rules.swapFromApi(compiled, { kind: "api", history_revision: entry.revision, who: entry.who, time: entry.time }, entry.yaml);
+    logger.info(about, "re-applied the rules last set through the rules API (the config file's rules are unchanged since)");
+  } catch (err) {
+    const problems = err instanceof RulesError ? err.problems : [(err as Error).message];
+    logger.warn({ ...about, problems }, "the rules last set through the API no longer compile (destinations changed?); using the config file's rules");
+  }
 }

@@ -1,0 +1,20 @@
+import { describe, expect, it } from "vitest";
+import { makeSpan } from "../store/testing.ts";
+import { parseSpanJson, spanJson } from "./json.ts";
+
+describe("span JSON text", () => {
+  it("returns the text a span was parsed from, byte for byte", () => {
+    const text = ' {"trace_id":"a","span_id":"b", "name":"x"} ';
+    expect(spanJson(parseSpanJson(text))).toBe(text);
+  });
+  it("encodes a span without remembered text once, equal to JSON.stringify", () => {
+    const span = makeSpan({ name: "fresh" });
+    expect(spanJson(span)).toBe(JSON.stringify(span));
+    expect(spanJson(span)).toBe(spanJson(span));
+  });
+  it("a copy is a new span: its text is its own", () => {
+    const span = parseSpanJson(JSON.stringify(makeSpan({ name: "before" })));
+    const renamed = { ...span, name: "after" };
+    expect(JSON.parse(spanJson(renamed)).name).toBe("after");
+  });
+});
