@@ -27,6 +27,8 @@ const GOLD = 3;
 const PLAIN = 3;
 
 let receiver: ContractServer;
+/** A second destination's receiver: down (503) until the outage test brings it back. */
+let flaky: ContractServer;
 let refusing = true;
 let tr: Tracerelay;
 let dataDir: string;
@@ -47,6 +49,14 @@ destinations:
     delivery:
       batch: { max_spans: 1, max_wait_ms: 20 }
       retry: { window: 10s, initial_backoff_ms: 100, max_backoff_ms: 500 }
+  flaky:
+    type: webhook
+    url: ${flaky.url}/ingest
+    secret: whsec_ui_deliveries_0123456789
+    delivery:
+      batch: { max_spans: 1, max_wait_ms: 20 }
+      retry: { window: 1h, initial_backoff_ms: 100, max_backoff_ms: 500 }
+      breaker: { volume_threshold: 3, error_threshold_percentage: 50, reset_timeout_ms: 1500 }
 status:
   heartbeat_ms: 500
 `;
@@ -125,6 +135,8 @@ describe.skipIf(skipBrowserTests())("delivery pages in headless Chromium", () =>
     buildUi();
     await mkdir(SHOTS, { recursive: true });
     receiver = await startContractServer();
+    flaky = await startContractServer();
+    flaky.setFallback({ status: 503, body: "flaky is down for maintenance" });
     receiver.setFallback((req) => (refusing && req.body.toString("utf8").includes('"customer_tier":"gold"') ? { status: 400, body: VENDOR_MESSAGE } : { status: 200, body: "ok" }));
     dataDir = await mkdtemp(join(tmpdir(), "tracerelay-ui-deliveries-"));
     // The viewer is written before start (there is no user admin API); the admin comes from the environment.
@@ -151,6 +163,7 @@ describe.skipIf(skipBrowserTests())("delivery pages in headless Chromium", () =>
     await browser?.close();
     await tr?.close();
     await receiver?.close();
+    await flaky?.close();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -177,6 +190,22 @@ describe.skipIf(skipBrowserTests())("delivery pages in headless Chromium", () =>
     await card.getByTestId("dead-letters-open").click();
     await page.waitForURL(/\/failed-deliveries\?destination=hook$/);
     await expect.poll(() => page.locator("tbody tr").count(), { timeout: 10_000 }).toBe(GOLD);
+  });
+
+  it("an outage shows on the dashboard: the flaky destination goes Down with its breaker open, then recovers and delivers everything", async () => {
+    await page.getByRole("link", { name: "Destinations", exact: true }).click();
+    await page.waitForURL(/\/destinations$/);
+    const card = page.getByTestId("destination-flaky");
+    await expect.poll(() => card.getByTestId("health").textContent(), { timeout: 30_000 }).toBe("Down");
+    expect(await card.getByTestId("breaker").textContent()).toBe("open");
+    expect(await card.getByTestId("last-error").textContent()).toContain("503");
+    await shoot("destinations-outage");
+    // The spans waited (on the bus, not dead-lettered); after recovery every one arrives.
+    flaky.setFallback({ status: 200, body: "ok" });
+    await expect.poll(() => card.getByTestId("delivered").textContent(), { timeout: 30_000 }).toBe(String(GOLD + PLAIN));
+    expect(await card.getByTestId("health").textContent()).not.toBe("Down");
+    expect(await card.getByTestId("breaker").textContent()).toBe("closed");
+    expect((await letters("destination=flaky")).total?.letters).toBe(0);
   });
 
   it("Failed deliveries: filter by destination (in the URL), open a letter: the vendor's message and the payload", async () => {
