@@ -8,12 +8,12 @@ describe("span JSON text", () => {
     expect(spanJson(parseSpanJson(text))).toBe(text);
   });
   it("encodes a span without remembered text once, equal to JSON.stringify", () => {
-    const span = makeSpan({ name: "fresh" });
+    const span = makeSpan({ trace_id: "a".repeat(32), span_id: "b".repeat(16), project_id: "p", name: "fresh" });
     expect(spanJson(span)).toBe(JSON.stringify(span));
     expect(spanJson(span)).toBe(spanJson(span));
   });
   it("a copy is a new span: its text is its own", () => {
-    const span = parseSpanJson(JSON.stringify(makeSpan({ name: "before" })));
+    const span = parseSpanJson(JSON.stringify(makeSpan({ trace_id: "a".repeat(32), span_id: "b".repeat(16), project_id: "p", name: "before" })));
     const renamed = { ...span, name: "after" };
     expect(JSON.parse(spanJson(renamed)).name).toBe("after");
   });

@@ -52,6 +52,7 @@
 // body is at most 16 MiB; produce() rejects larger ones with RangeError. A record corrupted in the
 // middle of the log (disk bit rot) stalls its partition's consumers, who retry and log. maxBatch
 // defaults to 500 records.
+import { type DirLock, lockDir } from "./dir-lock.ts";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { Bus, ConsumeOptions, Consumer, PartitionLag, ProduceMessage } from "../types.ts";
@@ -131,17 +132,20 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
   };
   if (openDirs.has(dir)) throw new Error(`embedded bus at ${dir} is already open in this process`);
   openDirs.add(dir);
+  let lock: DirLock | undefined;
   try {
     const topicsDir = path.join(dir, "topics");
     await mkdirDurably(topicsDir);
+    lock = await lockDir(dir);
     const offsets = await OffsetStore.open(dir);
     const topics = new Map<string, Promise<Topic>>();
     for (const name of await listTopics(topicsDir)) {
       const topic = await openTopic(topicsDir, name, settings.partitions, settings);
       topics.set(name, Promise.resolve(topic));
     }
-    return new EmbeddedLogBus(dir, settings, offsets, topics);
+    return new EmbeddedLogBus(dir, settings, offsets, topics, lock);
   } catch (error) {
+    await lock?.release();
     openDirs.delete(dir);
     throw error;
   }
@@ -161,8 +165,11 @@ class EmbeddedLogBus implements EmbeddedBus {
   #retentionTimer: NodeJS.Timeout | undefined;
   #closing: Promise<void> | undefined;
 
-  constructor(dir: string, settings: Settings, offsets: OffsetStore, topics: Map<string, Promise<Topic>>) {
+  readonly #lock: DirLock;
+
+  constructor(dir: string, settings: Settings, offsets: OffsetStore, topics: Map<string, Promise<Topic>>, lock: DirLock) {
     this.#dir = dir;
+    this.#lock = lock;
     this.#settings = settings;
     this.#offsets = offsets;
     this.#topics = topics;
@@ -292,6 +299,7 @@ class EmbeddedLogBus implements EmbeddedBus {
     await Promise.all([...this.#consumers].map((consumer) => consumer.stop()));
     await this.#retentionChain;
     await Promise.all((await this.#openTopics()).flatMap((topic) => topic.partitions.map((log) => log.close())));
+    await this.#lock.release();
     openDirs.delete(this.#dir);
   }
 

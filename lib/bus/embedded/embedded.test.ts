@@ -352,3 +352,25 @@ async function flipByte(file: string, position: number): Promise<void> {
   bytes[position] ^= 0xff;
   await writeFile(file, bytes);
 }
+
+describe("one process per directory", () => {
+  it("refuses a directory another live process holds, and takes over a stale lock", async () => {
+    const { hostname } = await import("node:os");
+    const dir = await mkdtemp(path.join(tmpdir(), "tr-bus-lock-"));
+    // a live process (sleeping) claims the directory
+    const sleeper = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore" });
+    try {
+      await writeFile(path.join(dir, "LOCK"), JSON.stringify({ pid: sleeper.pid, host: hostname(), since: "2026-01-01T00:00:00Z" }));
+      await expect(createEmbeddedBus({ dir })).rejects.toThrow(`is in use by process ${sleeper.pid}`);
+    } finally {
+      sleeper.kill("SIGKILL");
+      await new Promise((r) => sleeper.once("exit", r));
+    }
+    // the same lock, its process gone: stale, taken over; released on close
+    const bus = await createEmbeddedBus({ dir });
+    expect(JSON.parse(await readFile(path.join(dir, "LOCK"), "utf8")).pid).toBe(process.pid);
+    await bus.close();
+    await expect(readFile(path.join(dir, "LOCK"), "utf8")).rejects.toThrow();
+    await rm(dir, { recursive: true, force: true });
+  });
+});
