@@ -8,7 +8,8 @@ import { spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ContractServer, type ReceivedRequest, startContractServer } from "../destinations/_testkit/contract-server.ts";
+import { type ContractServer, startContractServer } from "../destinations/_testkit/contract-server.ts";
+import { type Letter, type LetterList, poll, webhookSpanIds } from "./harness/dead-letters.ts";
 import { otlpRequest, otlpSpan } from "./harness/otlp.ts";
 import { NODE_BIN, newSpanId, newTraceId, REPO_ROOT, startTracerelay, type Tracerelay } from "./harness/tracerelay.ts";
 
@@ -34,32 +35,8 @@ status:
   heartbeat_ms: 500
 `;
 
-const spanIdsOf = (r: ReceivedRequest) => (JSON.parse(r.body.toString("utf8")) as { spans: Array<{ span_id: string }> }).spans.map((s) => s.span_id);
-const accepted = () => receiver.requests.filter((r) => r.status === 200).flatMap(spanIdsOf);
+const accepted = () => receiver.requests.filter((r) => r.status === 200).flatMap(webhookSpanIds);
 
-async function poll<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: T = await read();
-  while (!ok(last)) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last).slice(0, 800)}`);
-    await new Promise((r) => setTimeout(r, 250));
-    last = await read();
-  }
-  return last;
-}
-
-interface Letter {
-  id: string;
-  destination: string;
-  status: string;
-  error: { class: string; code: string; message: string; status: number | null };
-  span_count: number;
-  trace_ids: string[];
-  replay_of: string[];
-  spans?: Array<{ span_id: string; attributes: Record<string, unknown> }>;
-  history?: Letter[];
-}
-type LetterList = { items: Letter[]; total?: { letters: number; spans: number } };
 
 beforeAll(async () => {
   receiver = await startContractServer();

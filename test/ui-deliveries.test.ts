@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { ROOT_CONTEXT, trace } from "@opentelemetry/api";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ContractServer, type ReceivedRequest, startContractServer } from "../destinations/_testkit/contract-server.ts";
+import { type ContractServer, startContractServer } from "../destinations/_testkit/contract-server.ts";
+import { type LetterList, poll, webhookSpanIds } from "./harness/dead-letters.ts";
 import { hashPassword } from "../lib/auth/users.ts";
 import { buildUi } from "../scripts/ui/build.ts";
 import { type BrowserSession, chromiumAvailable, launchBrowser, signIn, skipBrowserTests } from "./browser.ts";
@@ -61,27 +62,8 @@ status:
   heartbeat_ms: 500
 `;
 
-const spanIdsOf = (r: ReceivedRequest) => (JSON.parse(r.body.toString("utf8")) as { spans: Array<{ span_id: string }> }).spans.map((s) => s.span_id);
-const accepted = () => receiver.requests.filter((r) => r.status === 200).flatMap(spanIdsOf);
+const accepted = () => receiver.requests.filter((r) => r.status === 200).flatMap(webhookSpanIds);
 
-async function poll<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: T = await read();
-  while (!ok(last)) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last).slice(0, 800)}`);
-    await new Promise((r) => setTimeout(r, 250));
-    last = await read();
-  }
-  return last;
-}
-
-interface Letter {
-  id: string;
-  status: string;
-  replay_of: string[];
-  error: { message: string };
-}
-type LetterList = { items: Letter[]; total?: { letters: number; spans: number } };
 const letters = async (q = "destination=hook") => (await tr.api<LetterList>(`/api/v1/deliveries/failed?${q}`)).json;
 
 /** One trace through the OpenTelemetry SDK (OTLP/protobuf): GOLD spans the receiver refuses, PLAIN it accepts. */
