@@ -110,6 +110,25 @@ describe("dead letters and replay", () => {
     expect(JSON.stringify(status)).not.toContain(SECRET);
   });
 
+  it("GET /api/v1/traces/:id/deliveries: each span's status per destination", async () => {
+    type Deliveries = { rules_known: boolean; spans: Record<string, Array<{ destination: string; status: string; letter?: { error: string; status: string } }>> };
+    const res = await poll(
+      "every destination caught up",
+      async () => (await tr.api<Deliveries>(`/api/v1/traces/${traceId}/deliveries`)).json,
+      (d) => Object.values(d.spans).every((list) => list.every((x) => x.status !== "pending")),
+    );
+    expect(res.rules_known).toBe(true);
+    expect(Object.keys(res.spans).sort()).toEqual([...gold, ...plain].sort());
+    for (const id of gold) {
+      expect(res.spans[id].find((x) => x.destination === "store")?.status).toBe("delivered");
+      const hook = res.spans[id].find((x) => x.destination === "hook");
+      expect(hook).toMatchObject({ status: "dead_lettered", letter: { status: "failed" } });
+      expect(hook?.letter?.error).toContain(VENDOR_MESSAGE);
+    }
+    for (const id of plain) expect(res.spans[id].map((x) => x.status)).toEqual(["delivered", "delivered"]);
+    expect((await tr.api(`/api/v1/traces/${"f".repeat(32)}/deliveries`)).status).toBe(404);
+  });
+
   it("replay before the fix fails again; the new letters carry their history", async () => {
     const res = await tr.api<{ replayed_letters: number; replayed_spans: number; remaining: number }>("/api/v1/deliveries/replay", {
       method: "POST",

@@ -18,6 +18,9 @@ import type { SqlClient } from "../../lib/store/types.ts";
 import { decodeCursor, encodeCursor } from "./queries/cursor.ts";
 import { parseTime, parseTimeRange } from "./queries/params.ts";
 import { destinationsStatus } from "./destinations.ts";
+import { getTrace } from "./queries/index.ts";
+import { traceDeliveries } from "./span-deliveries.ts";
+import type { CompiledRules } from "../../rules/types.ts";
 
 export interface DeliveriesDeps {
   sql: SqlClient;
@@ -28,6 +31,8 @@ export interface DeliveriesDeps {
   projectOf: (request: FastifyRequest) => string;
   /** Throws a 403 when the caller may not replay (UI viewers). */
   assertCanReplay: (request: FastifyRequest) => void;
+  /** The live rules when this process runs the router (routing per span in the trace view). */
+  rules?: { get(): CompiledRules | null };
 }
 
 const time = { type: "string", maxLength: 64 } as const;
@@ -75,6 +80,15 @@ export async function deliveriesRoutes(app: FastifyInstance, deps: DeliveriesDep
   app.get(at("/destinations"), async (request) => {
     const project = deps.projectOf(request);
     return { destinations: await destinationsStatus(deps.sql, deps.destinations, project) };
+  });
+
+  app.get<{ Params: { trace_id: string } }>(at("/traces/:trace_id/deliveries"), async (request) => {
+    const project = deps.projectOf(request);
+    const traceId = request.params.trace_id.toLowerCase();
+    const trace = await getTrace(deps.sql, project, traceId);
+    if (!trace) throw new TracerelayError("TR_NOT_FOUND", `no trace ${traceId} in this project`);
+    const status = await destinationsStatus(deps.sql, deps.destinations, project);
+    return traceDeliveries(deps.sql, project, traceId, trace.spans, status, deps.rules ? deps.rules.get() : undefined);
   });
 
   app.get(at("/deliveries/failed"), { schema: { querystring: listQuery } }, async (request) => {
