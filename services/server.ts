@@ -66,7 +66,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   }
   const sql = opts.sql;
   const projectOfKey = (request: FastifyRequest) => authenticate(opts.keys, request.headers).projectId;
-  const deliveries = { bus: opts.replayBus, destinations: config.destinations };
+  const deliveries = { bus: opts.replayBus, destinations: config.destinations, rules: opts.rules };
   if (sql) {
     await app.register(async (scope) => explorerRoutes(scope, { sql, prefix: "/api/v1", projectOf: projectOfKey }));
     // A project key may replay its own project's dead letters.

@@ -3,6 +3,11 @@
 // TRACERELAY_INIT_ADMIN_EMAIL / TRACERELAY_INIT_ADMIN_PASSWORD when no user with that email exists.
 // Sessions are in memory (a restart signs everybody out) with an absolute expiry.
 //
+// Admins manage users through the UI's users API (services/explorer/ui-routes.ts): create, change
+// role or password, delete — never leaving no admin. Sign-ins are rate limited per email and per IP
+// (LoginLimiter, in memory: a restart forgets the counts; with several explorer processes each counts
+// on its own).
+//
 // Invariants: users.json is written atomically (temp file + rename, mode 0600); password checks take
 // the same time whether or not the email exists (a dummy hash is verified for unknown emails).
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from "node:crypto";
@@ -94,11 +99,17 @@ export class UserStore {
     return this.users.map(toPublic);
   }
 
+  get(id: string): PublicUser | undefined {
+    const u = this.users.find((x) => x.id === id);
+    return u && toPublic(u);
+  }
+
   async create(email: string, password: string, role: UserRole): Promise<PublicUser> {
     const e = normalizeEmail(email);
-    if (!e.includes("@")) throw new Error(`not an email address: ${email}`);
-    if (password.length < 8) throw new Error("password must be at least 8 characters");
-    if (this.find(e)) throw new Error(`user ${e} already exists`);
+    if (!/^[^\s@]+@[^\s@]+$/.test(e)) throw new UserError("invalid", `not an email address: ${email}`);
+    checkPassword(password);
+    if (role !== "admin" && role !== "viewer") throw new UserError("invalid", `role must be admin or viewer, not ${String(role)}`);
+    if (this.find(e)) throw new UserError("conflict", `user ${e} already exists`);
     const user: StoredUser = { id: randomBytes(8).toString("hex"), email: e, role, password: await hashPassword(password), created_at: new Date().toISOString() };
     this.users.push(user);
     await this.save();
@@ -115,12 +126,56 @@ export class UserStore {
     return (await verifyPassword(password, user.password)) ? toPublic(user) : null;
   }
 
+  /** Changes a user's role and/or password. Refuses to demote the last admin. */
+  async update(id: string, change: { role?: UserRole; password?: string }): Promise<PublicUser> {
+    const user = this.users.find((u) => u.id === id);
+    if (!user) throw new UserError("not_found", `no user ${id}`);
+    if (change.role !== undefined && change.role !== "admin" && change.role !== "viewer") throw new UserError("invalid", "role must be admin or viewer");
+    if (change.password !== undefined) checkPassword(change.password);
+    if (change.role === "viewer" && user.role === "admin" && this.admins() === 1) throw new UserError("last_admin", "cannot make the last admin a viewer: promote another user first");
+    const password = change.password !== undefined ? await hashPassword(change.password) : undefined;
+    const next: StoredUser = { ...user, ...(change.role ? { role: change.role } : {}), ...(password ? { password } : {}) };
+    this.users = this.users.map((u) => (u.id === id ? next : u));
+    await this.save();
+    return toPublic(next);
+  }
+
+  /** Deletes a user. Refuses to delete the last admin. */
+  async remove(id: string): Promise<PublicUser> {
+    const user = this.users.find((u) => u.id === id);
+    if (!user) throw new UserError("not_found", `no user ${id}`);
+    if (user.role === "admin" && this.admins() === 1) throw new UserError("last_admin", "cannot delete the last admin");
+    this.users = this.users.filter((u) => u.id !== id);
+    await this.save();
+    return toPublic(user);
+  }
+
+  private admins(): number {
+    return this.users.filter((u) => u.role === "admin").length;
+  }
+
   private async save(): Promise<void> {
     await mkdir(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
     await writeFile(tmp, JSON.stringify({ users: this.users }, null, 2), { mode: 0o600 });
     await rename(tmp, this.file);
   }
+}
+
+export const MIN_PASSWORD_LENGTH = 8;
+
+/** A refused user change; `kind` maps to the HTTP status (invalid 400, conflict 409, not_found 404, last_admin 409). */
+export class UserError extends Error {
+  readonly kind: "invalid" | "conflict" | "not_found" | "last_admin";
+  constructor(kind: UserError["kind"], message: string) {
+    super(message);
+    this.kind = kind;
+  }
+}
+
+function checkPassword(password: string): void {
+  if (typeof password !== "string" || password.length < MIN_PASSWORD_LENGTH) throw new UserError("invalid", `password must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (password.length > 1000) throw new UserError("invalid", "password must be at most 1000 characters");
 }
 
 function toPublic(u: StoredUser): PublicUser {
@@ -166,6 +221,16 @@ export class SessionStore {
     if (token) this.sessions.delete(token);
   }
 
+  /** Ends a user's sessions (deleted user, changed password), except `keep` (the caller's own). */
+  dropUser(userId: string, keep?: string): void {
+    for (const [k, s] of this.sessions) if (s.user.id === userId && k !== keep) this.sessions.delete(k);
+  }
+
+  /** A changed role takes effect in the user's open sessions at once. */
+  updateUser(user: PublicUser): void {
+    for (const s of this.sessions.values()) if (s.user.id === user.id) s.user = user;
+  }
+
   get size(): number {
     return this.sessions.size;
   }
@@ -173,5 +238,58 @@ export class SessionStore {
   private sweep(): void {
     const now = this.now();
     for (const [k, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(k);
+  }
+}
+
+/**
+ * Sign-in rate limit: after `max` failed sign-ins for one email OR from one IP within `windowMs`, further
+ * attempts are refused (429 with Retry-After) until the oldest failure leaves the window. In memory.
+ * A successful sign-in clears its email's failures (not the IP's).
+ */
+export class LoginLimiter {
+  private failures = new Map<string, number[]>();
+  readonly max: number;
+  readonly windowMs: number;
+  private readonly now: () => number;
+
+  constructor(opts: { max?: number; windowMs?: number; now?: () => number } = {}) {
+    this.max = opts.max ?? 5;
+    this.windowMs = opts.windowMs ?? 10 * 60 * 1000;
+    this.now = opts.now ?? Date.now;
+  }
+
+  private keys(email: string, ip: string): string[] {
+    return [`email:${normalizeEmail(email)}`, `ip:${ip}`];
+  }
+
+  private recent(key: string): number[] {
+    const since = this.now() - this.windowMs;
+    const list = (this.failures.get(key) ?? []).filter((t) => t > since);
+    if (list.length) this.failures.set(key, list);
+    else this.failures.delete(key);
+    return list;
+  }
+
+  /** Seconds to wait when blocked, else 0. */
+  retryAfterSec(email: string, ip: string): number {
+    let wait = 0;
+    for (const key of this.keys(email, ip)) {
+      const list = this.recent(key);
+      if (list.length >= this.max) wait = Math.max(wait, Math.ceil((list[list.length - this.max] + this.windowMs - this.now()) / 1000));
+    }
+    return Math.max(wait, 0);
+  }
+
+  fail(email: string, ip: string): void {
+    if (this.failures.size > 100_000) this.sweep();
+    for (const key of this.keys(email, ip)) this.failures.set(key, [...this.recent(key), this.now()]);
+  }
+
+  succeed(email: string): void {
+    this.failures.delete(`email:${normalizeEmail(email)}`);
+  }
+
+  private sweep(): void {
+    for (const key of [...this.failures.keys()]) this.recent(key);
   }
 }

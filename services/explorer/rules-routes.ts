@@ -12,7 +12,8 @@
 //                                config file's `rules:` are unchanged since (rules/history.ts).
 //   POST {prefix}/rules/test     dry-run: { span | spans: [...], rules?: document or YAML text } → which
 //                                rules fired, kept or dropped and why, what each destination would receive.
-//   GET  {prefix}/rules/history  accepted changes, newest first (`limit`, default 50, at most 500).
+//   GET  {prefix}/rules/history  accepted changes, newest first (`limit`, default 50, at most 500), each
+//                                with `text`: its YAML for an editor.
 // The rules are process-wide (not per project): they decide what every project's spans reveal to vendors.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { stringify } from "yaml";
@@ -128,7 +129,9 @@ export async function rulesRoutes(app: FastifyInstance, deps: RulesRouteDeps): P
     deps.authorize(request, "read");
     const limit = (request.query as { limit?: number }).limit ?? 50;
     const history = deps.rules?.history;
-    return { persisted: history !== undefined, items: history ? await history.list(limit) : [] };
+    // `text`: what "load into editor" shows — the YAML as sent, else the document as YAML
+    const items = history ? (await history.list(limit)).map((e) => ({ ...e, text: e.yaml ?? stringify(e.rules ?? {}, { lineWidth: 0 }) })) : [];
+    return { persisted: history !== undefined, items };
   });
 }
 

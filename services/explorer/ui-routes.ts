@@ -37,7 +37,7 @@ export interface UiRoutesOptions {
   /** Receives the admin generated on the very first start (no users, no TRACERELAY_INIT_ADMIN_*). */
   onGeneratedAdmin?: (admin: { email: string; password: string }) => void;
   /** Destinations and dead letters (GET destinations, failed deliveries; replay for admins). */
-  deliveries?: Pick<DeliveriesDeps, "bus" | "destinations">;
+  deliveries?: Pick<DeliveriesDeps, "bus" | "destinations" | "rules">;
   /** The router's live rules when this process runs the route role (else the rules page explains where to edit them). */
   rules?: RulesHolder;
   /** Sign-in rate limit; default 5 failures per email or IP per 10 minutes. */

@@ -1,8 +1,10 @@
 // The route role: consumes `spans` (consumer group "router"), applies the rules and forwards to every
 // destination's `deliver.<name>` topic (services/router/index.ts). Any number can run: Kafka spreads
 // the partitions (keyed by trace id, so a trace stays on one router) over the group's members. It also
-// serves the rules API; PUT /api/v1/rules changes the rules of THIS process only — with several routers,
-// change `rules:` in the shared configuration file instead (each router watches its file).
+// serves the rules API; PUT /api/v1/rules (or the UI's) changes the rules of THIS process, recorded in
+// `<data_dir>/rules-history.jsonl` and re-applied at the next start while the configuration file's
+// `rules:` are unchanged (reapplyHistory) — with several routers, change `rules:` in the shared
+// configuration file instead (each router watches its file).
 import { readFile } from "node:fs/promises";
 import { TOPICS } from "../../lib/bus/types.ts";
 import { compileRules, RulesError } from "../../rules/compile.ts";

@@ -5,8 +5,10 @@ import { Analytics } from "./pages/Analytics.tsx";
 import { Destinations } from "./pages/Destinations.tsx";
 import { FailedDeliveries } from "./pages/FailedDeliveries.tsx";
 import { Login } from "./pages/Login.tsx";
+import { Rules } from "./pages/Rules.tsx";
 import { SessionList, SessionView } from "./pages/Sessions.tsx";
 import { Traces } from "./pages/Traces.tsx";
+import { Users } from "./pages/Users.tsx";
 import { TraceView } from "./pages/TraceView.tsx";
 import { linkClick, navigate, useLocation } from "./router.ts";
 
@@ -16,8 +18,8 @@ const NAV = [
   { to: "/analytics", label: "Analytics" },
   { to: "/destinations", label: "Destinations" },
   { to: "/failed-deliveries", label: "Failed deliveries" },
+  { to: "/rules", label: "Rules" },
 ];
-const SOON = ["Rules"];
 
 export function App() {
   const [user, setUser] = useState<User | null | undefined>(undefined);
@@ -59,6 +61,8 @@ export function App() {
   else if (path === "/analytics") page = <Analytics search={search} />;
   else if (path === "/destinations") page = <Destinations />;
   else if (path === "/failed-deliveries") page = <FailedDeliveries search={search} user={user} />;
+  else if (path === "/rules") page = <Rules />;
+  else if (path === "/users") page = <Users user={user} />;
   else page = <Traces search={search} />;
 
   return (
@@ -73,11 +77,11 @@ export function App() {
               {n.label}
             </a>
           ))}
-          {SOON.map((s) => (
-            <span key={s} className="soon" title="coming soon" aria-disabled="true">
-              {s} <small>soon</small>
-            </span>
-          ))}
+          {user.role === "admin" && (
+            <a href="/users" onClick={linkClick("/users")} aria-current={path.startsWith("/users") ? "page" : undefined}>
+              Users
+            </a>
+          )}
         </nav>
         <div className="who">
           <span className="project" title="The UI shows project default until projects are user-selectable">

@@ -75,10 +75,58 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly details?: { problems?: string[]; reason?: string },
   ) {
     super(message);
   }
 }
+
+// ---- rules (services/explorer/rules-routes.ts) and users (services/explorer/ui-routes.ts)
+export type RulesSource = { kind: "file" } | { kind: "api"; history_revision: number | null; who: string; time: string };
+export type RulesState =
+  | { available: false; reason: string; can_edit: boolean; read_only_reason?: string }
+  | {
+      available: true;
+      revision: number;
+      destinations: string[];
+      rules: unknown;
+      yaml: string;
+      source: RulesSource;
+      file_hash: string;
+      history_persisted: boolean;
+      can_edit: boolean;
+      read_only_reason?: string;
+    };
+export interface RulesHistoryEntry {
+  revision: number;
+  time: string;
+  who: string;
+  rules: unknown;
+  yaml?: string;
+  text: string;
+  base_hash: string;
+}
+export interface SampleDecision {
+  rule: string | null;
+  keep: number;
+  kept: boolean;
+  mode: "none" | "head" | "tail";
+}
+export interface DryRunResult {
+  trace_id: string;
+  span_id: string;
+  piece?: string;
+  kept: boolean;
+  decisions: {
+    sample: SampleDecision;
+    routes: string[];
+    defaultRoute: boolean;
+    redactions: Record<string, Record<string, number>>;
+    transforms: Record<string, string[]>;
+  };
+  destinations: Record<string, CanonicalSpan>;
+}
+export type AdminUser = User;
 
 let onUnauthorized: () => void = () => {};
 export function setUnauthorizedHandler(fn: () => void): void {
@@ -90,11 +138,13 @@ function csrfToken(): string {
   return m ? decodeURIComponent(m[1]) : "";
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+async function request<T>(method: string, path: string, body?: unknown, raw?: { contentType: string; text: string }): Promise<T> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (method !== "GET") headers["x-csrf-token"] = csrfToken();
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(path, { method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body) });
+  if (raw) headers["content-type"] = raw.contentType;
+  else if (body !== undefined) headers["content-type"] = "application/json";
+  const payload = raw ? raw.text : body === undefined ? undefined : JSON.stringify(body);
+  const res = await fetch(path, { method, headers, credentials: "same-origin", body: payload });
   const text = await res.text();
   let json: unknown;
   try {
@@ -103,9 +153,10 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
     json = undefined;
   }
   if (!res.ok) {
-    const message = (json as { error?: { message?: string } } | undefined)?.error?.message ?? `HTTP ${res.status}`;
+    const error = (json as { error?: { message?: string; details?: ApiError["details"] } } | undefined)?.error;
+    const message = error?.message ?? `HTTP ${res.status}`;
     if (res.status === 401 && !path.endsWith("/login") && !path.endsWith("/me")) onUnauthorized();
-    throw new ApiError(res.status, message);
+    throw new ApiError(res.status, message, error?.details);
   }
   return json as T;
 }
@@ -130,6 +181,16 @@ export const api = {
   failedDeliveries: (params: Record<string, string | number | undefined>) => request<LetterPage>("GET", `/ui/api/v1/deliveries/failed${qs(params)}`),
   failedDelivery: (id: string) => request<LetterDetail>("GET", `/ui/api/v1/deliveries/failed/${encodeURIComponent(id)}`),
   replay: (body: ReplayRequest) => request<ReplayResult>("POST", "/ui/api/v1/deliveries/replay", body),
+  rules: () => request<RulesState>("GET", "/ui/api/v1/rules"),
+  /** Validates candidate rules (YAML text); rejects with ApiError (status 400, details.problems) when invalid. */
+  validateRules: (yaml: string) => request<{ valid: true }>("POST", "/ui/api/v1/rules/test", { rules: yaml }),
+  dryRunRules: (yaml: string, spans: unknown[]) => request<{ results: DryRunResult[] }>("POST", "/ui/api/v1/rules/test", { rules: yaml, spans }),
+  saveRules: (yaml: string) => request<{ revision: number; history_revision: number | null }>("PUT", "/ui/api/v1/rules", undefined, { contentType: "application/yaml", text: yaml }),
+  rulesHistory: (limit = 50) => request<{ persisted: boolean; items: RulesHistoryEntry[] }>("GET", `/ui/api/v1/rules/history${qs({ limit })}`),
+  users: () => request<{ users: AdminUser[]; min_password_length: number }>("GET", "/ui/api/v1/users"),
+  createUser: (body: { email: string; password: string; role: User["role"] }) => request<{ user: AdminUser }>("POST", "/ui/api/v1/users", body),
+  updateUser: (id: string, body: { role?: User["role"]; password?: string }) => request<{ user: AdminUser }>("PATCH", `/ui/api/v1/users/${encodeURIComponent(id)}`, body),
+  deleteUser: (id: string) => request<{ user: AdminUser }>("DELETE", `/ui/api/v1/users/${encodeURIComponent(id)}`),
 };
 
 const prefetched = new Map<string, Promise<TraceDetail>>();
