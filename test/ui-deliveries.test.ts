@@ -232,6 +232,21 @@ describe.skipIf(skipBrowserTests())("delivery pages in headless Chromium", () =>
     await page.waitForURL((u) => !u.search.includes("letter="));
   });
 
+  it("Trace view: the span detail shows where the span went — failed at the webhook with the reason, delivered to the store", async () => {
+    const back = page.url(); // the next tests continue on the failed-deliveries list
+    await page.goto(`${tr.url}/traces/${traceId}?span=${goldIds[0]}`);
+    const section = page.getByTestId("span-deliveries");
+    await expect.poll(() => section.getByTestId("delivery-hook").textContent(), { timeout: 20_000 }).toContain("failed");
+    expect(await section.getByTestId("delivery-hook").textContent()).toContain(VENDOR_MESSAGE);
+    await expect.poll(() => section.getByTestId("delivery-store").textContent(), { timeout: 20_000 }).toContain("delivered");
+    await page.goto(`${tr.url}/traces/${traceId}?span=${plainIds[1]}`);
+    await expect.poll(() => page.getByTestId("span-deliveries").getByTestId("delivery-hook").textContent(), { timeout: 20_000 }).toContain("delivered");
+    await page.getByTestId("span-deliveries").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS, "trace-view-deliveries-1440x900.png") });
+    await page.goto(back);
+    await expect.poll(() => page.locator("tbody tr").count(), { timeout: 10_000 }).toBe(GOLD);
+  });
+
   it("Replay all matching while the receiver still refuses: progress, then the letters come back with their history", async () => {
     await slowReplays(page);
     const before = (await letters()).items.map((l) => l.id);

@@ -7,6 +7,7 @@
 import { type Bus, TOPICS } from "../bus/types.ts";
 import type { SqlClient } from "../store/types.ts";
 import { REPLAY_OF_HEADER } from "./letter.ts";
+import type { ReplayResult } from "./types.ts";
 import { countLetters, type LetterFilter, listLetters, markReplayed } from "./table.ts";
 
 export interface ReplayRequest {
@@ -15,16 +16,6 @@ export interface ReplayRequest {
   to?: string;
   /** Letters per call (a page). */
   limit: number;
-}
-
-export interface ReplayResult {
-  /** Letters and spans put back on the bus by this call. */
-  replayed_letters: number;
-  replayed_spans: number;
-  /** Letters still matching the filter (status failed) after this call. */
-  remaining: number;
-  /** Per destination the spans went to. */
-  destinations: Record<string, number>;
 }
 
 export class ReplayTargetError extends Error {

@@ -5,8 +5,10 @@ import { toClickHouseTime } from "../store/span-row.ts";
 import type { QueryParams, SqlClient } from "../store/types.ts";
 import type { CanonicalSpan } from "../span/types.ts";
 import type { DeadLetterRecord } from "./letter.ts";
+import type { LetterRow, LetterStatus } from "./types.ts";
 
-export type LetterStatus = "failed" | "replayed";
+export type { LetterRow, LetterStatus };
+
 
 export interface LetterFilter {
   project: string;
@@ -18,26 +20,6 @@ export interface LetterFilter {
   to?: string;
   traceId?: string;
   ids?: string[];
-}
-
-/** One row of the table as the API shows it (spans only on request: they can be large). */
-export interface LetterRow {
-  id: string;
-  project_id: string;
-  destination: string;
-  error: { class: string; code: string; message: string; status: number | null };
-  attempts: number;
-  first_attempt_at: string;
-  last_attempt_at: string;
-  dead_lettered_at: string;
-  span_count: number;
-  trace_ids: string[];
-  replay_of: string[];
-  status: LetterStatus;
-  replayed_at: string | null;
-  replayed_to: string | null;
-  expires_at: string;
-  spans?: CanonicalSpan[];
 }
 
 /** Epoch ms as the row version: a later state change always wins. */

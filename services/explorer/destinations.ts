@@ -7,6 +7,9 @@ import type { SqlClient } from "../../lib/store/types.ts";
 import { toClickHouseTime } from "../../lib/store/span-row.ts";
 import type { Logger } from "../../lib/telemetry/logger.ts";
 import type { Heartbeat } from "../deliver/status.ts";
+import type { DestinationStatus } from "./queries/types.ts";
+
+export type { DestinationStatus };
 
 export const STATUS_LOG_GROUP = "status.store";
 const STALE_MS = 60_000;
@@ -36,30 +39,6 @@ export async function startStatusLog(bus: Bus, sql: SqlClient, logger: Logger): 
       if (rows.length) await sql.insert("destination_heartbeats", rows);
     },
   });
-}
-
-export interface DestinationStatus {
-  name: string;
-  type: string;
-  /** healthy · degraded (half-open breaker, or failures in the last minute) · down (breaker open) · unknown (no deliver process reporting) */
-  health: "healthy" | "degraded" | "down" | "unknown";
-  breaker: "closed" | "half_open" | "open" | null;
-  instances: number;
-  delivered: number;
-  failed: number;
-  retried: number;
-  dead_lettered: number;
-  /** Spans in the caller's project's dead letters still waiting for replay. */
-  dead_letters_open: number;
-  /** The same, counted in letters. */
-  dead_letters_open_letters: number;
-  pending: number;
-  lag: number | null;
-  p95_ms: number | null;
-  last_error: { message: string; at: string } | null;
-  last_heartbeat_at: string | null;
-  /** Spans delivered per minute over the last hour, oldest first (60 values). */
-  throughput: number[];
 }
 
 const BREAKER_RANK = { closed: 0, half_open: 1, open: 2 } as const;

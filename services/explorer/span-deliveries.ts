@@ -13,22 +13,7 @@ import { dryRun } from "../../rules/dry-run.ts";
 import { listLetters } from "../../lib/dlq/table.ts";
 import type { CanonicalSpan } from "../../lib/span/types.ts";
 import type { SqlClient } from "../../lib/store/types.ts";
-import type { DestinationStatus } from "./destinations.ts";
-
-export type SpanDeliveryStatus = "delivered" | "pending" | "dead_lettered" | "not_routed" | "dropped";
-
-export interface SpanDelivery {
-  destination: string;
-  status: SpanDeliveryStatus;
-  /** The latest dead letter holding this span for this destination (failed or replayed). */
-  letter?: { id: string; status: "failed" | "replayed"; error: string; dead_lettered_at: string; replayed_at: string | null };
-}
-
-export interface TraceDeliveries {
-  /** Whether routing was judged with the live rules of this process (false: it does not run the router; every destination assumed). */
-  rules_known: boolean;
-  spans: Record<string, SpanDelivery[]>;
-}
+import type { DestinationStatus, SpanDelivery, SpanDeliveryStatus, TraceDeliveries } from "./queries/types.ts";
 
 export async function traceDeliveries(
   sql: SqlClient,

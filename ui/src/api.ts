@@ -1,56 +1,24 @@
 // The UI's HTTP client: same-origin fetches to /ui/api (session cookie), the CSRF token echoed on every
 // state-changing request, 401 → the sign-in page.
-import type { Page, SessionDetail, SessionSummary, TraceDetail, TraceSummary, UsageMetrics } from "../../services/explorer/queries/types.ts";
+import type {
+  DestinationStatus,
+  Page,
+  SessionDetail,
+  SessionSummary,
+  SpanDelivery,
+  TraceDeliveries,
+  TraceDetail,
+  TraceSummary,
+  UsageMetrics,
+} from "../../services/explorer/queries/types.ts";
 
-export type { Page, SessionDetail, SessionSummary, TraceDetail, TraceSummary, UsageMetrics };
+export type { DestinationStatus, Page, SessionDetail, SessionSummary, SpanDelivery, TraceDeliveries, TraceDetail, TraceSummary, UsageMetrics };
 export type { CanonicalSpan } from "../../lib/span/types.ts";
 import type { CanonicalSpan } from "../../lib/span/types.ts";
 
-// Mirrors of the server's shapes (services/explorer/destinations.ts DestinationStatus, lib/dlq/table.ts
-// LetterRow): importing those modules would pull server-only code into the UI's type check.
-export interface DestinationStatus {
-  name: string;
-  type: string;
-  health: "healthy" | "degraded" | "down" | "unknown";
-  breaker: "closed" | "half_open" | "open" | null;
-  instances: number;
-  delivered: number;
-  failed: number;
-  retried: number;
-  dead_lettered: number;
-  dead_letters_open: number;
-  pending: number;
-  lag: number | null;
-  p95_ms: number | null;
-  last_error: { message: string; at: string } | null;
-  last_heartbeat_at: string | null;
-  throughput: number[];
-}
-interface LetterRow {
-  id: string;
-  project_id: string;
-  destination: string;
-  error: { class: string; code: string; message: string; status: number | null };
-  attempts: number;
-  first_attempt_at: string;
-  last_attempt_at: string;
-  dead_lettered_at: string;
-  span_count: number;
-  trace_ids: string[];
-  replay_of: string[];
-  status: "failed" | "replayed";
-  replayed_at: string | null;
-  replayed_to: string | null;
-  expires_at: string;
-  spans?: CanonicalSpan[];
-}
-/** The answer of POST /deliveries/replay (lib/dlq/replay.ts ReplayResult). */
-export interface ReplayResult {
-  replayed_letters: number;
-  replayed_spans: number;
-  remaining: number;
-  destinations: Record<string, number>;
-}
+import type { LetterRow, ReplayResult } from "../../lib/dlq/types.ts";
+
+export type { ReplayResult };
 export type Letter = Omit<LetterRow, "project_id" | "expires_at" | "spans"> & { project_id?: string; expires_at?: string };
 export type LetterDetail = LetterRow & { history: Letter[] };
 export interface LetterPage {
@@ -174,6 +142,7 @@ export const api = {
   logout: () => request<{ ok: boolean }>("POST", "/ui/api/logout"),
   traces: (params: Record<string, string | number | undefined>) => request<Page<TraceSummary>>("GET", `/ui/api/v1/traces${qs(params)}`),
   trace: (id: string) => request<TraceDetail>("GET", `/ui/api/v1/traces/${encodeURIComponent(id)}`),
+  traceDeliveries: (id: string) => request<TraceDeliveries>("GET", `/ui/api/v1/traces/${encodeURIComponent(id)}/deliveries`),
   sessions: (params: Record<string, string | number | undefined>) => request<Page<SessionSummary>>("GET", `/ui/api/v1/sessions${qs(params)}`),
   session: (id: string) => request<SessionDetail>("GET", `/ui/api/v1/sessions/${encodeURIComponent(id)}`),
   usage: (params: Record<string, string | undefined>) => request<UsageMetrics>("GET", `/ui/api/v1/metrics/usage${qs(params)}`),

@@ -115,3 +115,44 @@ export interface UsageMetrics {
   group_by: UsageGroupBy | null;
   data: UsageRow[];
 }
+
+/** GET {prefix}/destinations (services/explorer/destinations.ts). */
+export interface DestinationStatus {
+  name: string;
+  type: string;
+  /** healthy · degraded (half-open breaker, or failures in the last minute) · down (breaker open) · unknown (no deliver process reporting) */
+  health: "healthy" | "degraded" | "down" | "unknown";
+  breaker: "closed" | "half_open" | "open" | null;
+  instances: number;
+  delivered: number;
+  failed: number;
+  retried: number;
+  dead_lettered: number;
+  /** Spans in the caller's project's dead letters still waiting for replay. */
+  dead_letters_open: number;
+  /** The same, counted in letters. */
+  dead_letters_open_letters: number;
+  pending: number;
+  lag: number | null;
+  p95_ms: number | null;
+  last_error: { message: string; at: string } | null;
+  last_heartbeat_at: string | null;
+  /** Spans delivered per minute over the last hour, oldest first (60 values). */
+  throughput: number[];
+}
+
+/** GET {prefix}/traces/:id/deliveries (services/explorer/span-deliveries.ts). */
+export type SpanDeliveryStatus = "delivered" | "pending" | "dead_lettered" | "not_routed" | "dropped";
+
+export interface SpanDelivery {
+  destination: string;
+  status: SpanDeliveryStatus;
+  /** The latest dead letter holding this span for this destination (failed or replayed). */
+  letter?: { id: string; status: "failed" | "replayed"; error: string; dead_lettered_at: string; replayed_at: string | null };
+}
+
+export interface TraceDeliveries {
+  /** Whether routing was judged with the live rules of this process (false: it does not run the router; every destination assumed). */
+  rules_known: boolean;
+  spans: Record<string, SpanDelivery[]>;
+}

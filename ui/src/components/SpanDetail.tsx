@@ -1,7 +1,7 @@
 // One span in full: chat messages as messages, the thinking block (collapsible), tool calls with their
 // arguments, model parameters, usage (cache and reasoning tokens apart), cost, stop reason, time to first
 // token, events, and the raw attributes as a searchable JSON tree.
-import type { CanonicalSpan } from "../api.ts";
+import type { CanonicalSpan, SpanDelivery } from "../api.ts";
 import { fmtInt, fmtMs, fmtTime, fmtUsd } from "../format.ts";
 import { JsonTree } from "./JsonTree.tsx";
 import { KindIcon } from "./SpanTree.tsx";
@@ -124,7 +124,41 @@ function KV({ rows }: { rows: Array<[string, React.ReactNode]> }) {
   );
 }
 
-export function SpanDetail({ span }: { span: CanonicalSpan | undefined }) {
+const DELIVERY_LABEL: Record<SpanDelivery["status"], string> = {
+  delivered: "delivered",
+  pending: "on its way",
+  dead_lettered: "failed",
+  not_routed: "not routed",
+  dropped: "sampled out",
+};
+
+/** Where this span went: per destination, from the dead letters, the live rules and the destinations' lag. */
+function Deliveries({ list, rulesKnown }: { list: SpanDelivery[]; rulesKnown: boolean }) {
+  return (
+    <section aria-label="Delivery" data-testid="span-deliveries">
+      <h3>Delivery</h3>
+      <ul className="deliveries">
+        {list.map((d) => (
+          <li key={d.destination} data-testid={`delivery-${d.destination}`}>
+            <span className="mono">{d.destination}</span> <span className={`delivery delivery-${d.status}`}>{DELIVERY_LABEL[d.status]}</span>
+            {d.letter && (
+              <>
+                {" "}
+                <a href={`/failed-deliveries?letter=${encodeURIComponent(d.letter.id)}`}>{d.letter.status === "failed" ? "dead letter" : "replayed"}</a>
+                {d.letter.status === "failed" && <div className="error">{d.letter.error}</div>}
+              </>
+            )}
+          </li>
+        ))}
+      </ul>
+      <p className="muted small">
+        {rulesKnown ? "Routing as the current rules decide it." : "This process does not run the router: every destination is assumed."} “Delivered” means the destination has caught up since; tracerelay keeps no receipt per span.
+      </p>
+    </section>
+  );
+}
+
+export function SpanDetail({ span, deliveries }: { span: CanonicalSpan | undefined; deliveries?: { list: SpanDelivery[]; rulesKnown: boolean } }) {
   if (!span) return <p className="empty">Select a span.</p>;
   const u = span.usage;
   const c = span.cost;
@@ -251,6 +285,8 @@ export function SpanDetail({ span }: { span: CanonicalSpan | undefined }) {
           </ul>
         </section>
       )}
+
+      {deliveries && deliveries.list.length > 0 && <Deliveries list={deliveries.list} rulesKnown={deliveries.rulesKnown} />}
 
       <section aria-label="Attributes">
         <h3>Attributes</h3>

@@ -2,7 +2,7 @@
 // (≥ 1200 px), tabs on narrow ones. Performance marks `trace-view:fetched` and `trace-view:interactive`
 // (the tree is on screen and accepts input) feed the benchmark (bench/ui-trace-view.ts).
 import { useEffect, useMemo, useState } from "react";
-import { type TraceDetail, takePrefetched } from "../api.ts";
+import { api, type TraceDeliveries, type TraceDetail, takePrefetched } from "../api.ts";
 import { SpanDetail } from "../components/SpanDetail.tsx";
 import { buildTree, SpanTree } from "../components/SpanTree.tsx";
 import { fmtInt, fmtMs, fmtTime, fmtUsd } from "../format.ts";
@@ -54,6 +54,7 @@ export function TraceView({ traceId, search }: { traceId: string; search: URLSea
   const [selected, setSelected] = useState<string | null>(search.get("span"));
   const [tab, setTab] = useState<Tab>("tree");
   const [ready, setReady] = useState(false);
+  const [deliveries, setDeliveries] = useState<TraceDeliveries | null>(null);
 
   useEffect(() => {
     let live = true;
@@ -75,6 +76,20 @@ export function TraceView({ traceId, search }: { traceId: string; search: URLSea
       live = false;
     };
   }, [traceId]);
+
+  // Delivery status per span: read after the trace itself, never in its way.
+  useEffect(() => {
+    if (!trace) return;
+    let live = true;
+    setDeliveries(null);
+    api
+      .traceDeliveries(traceId)
+      .then((d) => live && setDeliveries(d))
+      .catch(() => live && setDeliveries(null));
+    return () => {
+      live = false;
+    };
+  }, [trace, traceId]);
 
   const tree = useMemo(() => (trace ? buildTree(trace.spans) : null), [trace]);
 
@@ -155,7 +170,7 @@ export function TraceView({ traceId, search }: { traceId: string; search: URLSea
         )}
       </section>
       <section className="col col-detail" id="panel-detail" role="tabpanel" aria-labelledby="tab-detail">
-        <SpanDetail span={selectedSpan} />
+        <SpanDetail span={selectedSpan} deliveries={selectedSpan && deliveries ? { list: deliveries.spans[selectedSpan.span_id] ?? [], rulesKnown: deliveries.rules_known } : undefined} />
       </section>
     </div>
   );
