@@ -186,9 +186,13 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus
       if (!t.name || /[^a-zA-Z0-9._-]/.test(onCluster(t.name))) throw new Error(`kafka bus: invalid topic name "${t.name}"`);
       if (t.partitions !== undefined) positiveInteger(`partitions of ${t.name}`, t.partitions);
     }
-    const existing = new Set(await retrying(() => admin.listTopics()));
-    const missing = wanted.filter((t) => !existing.has(onCluster(t.name)));
-    if (missing.length > 0) {
+    // Listed and created as one retried step: when several processes start at once, one creates a
+    // topic while another's create (or wait for leaders) answers "This server does not host this
+    // topic-partition" until the metadata has spread; retrying re-lists and finds the topic there.
+    await retrying(async () => {
+      const existing = new Set(await admin.listTopics());
+      const missing = wanted.filter((t) => !existing.has(onCluster(t.name)));
+      if (missing.length === 0) return;
       if (!createTopics) {
         throw new Error(`kafka bus: topic ${missing.map((t) => `"${onCluster(t.name)}"`).join(", ")} does not exist and createTopics is false; create it on the cluster`);
       }
@@ -198,9 +202,12 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus
           topics: missing.map((t) => ({ topic: onCluster(t.name), numPartitions: t.partitions ?? defaultPartitions, replicationFactor })),
         });
       } catch (error) {
-        const errors = (error as { errors?: Array<{ topic?: string; type?: string; message?: string }> }).errors;
+        const errors = (error as { errors?: Array<{ topic?: string; type?: string; message?: string; retriable?: boolean }> }).errors;
+        const refused = errors?.filter((e) => e.type !== "TOPIC_ALREADY_EXISTS");
+        if (refused?.length && refused.every((e) => e.retriable === true || TRANSIENT_TOPIC_ERRORS.has(e.type ?? ""))) throw Object.assign(error as object, { retriable: true });
+        if (!errors?.length && isRetriable(error)) throw error;
         const reasons = errors?.length
-          ? errors.filter((e) => e.type !== "TOPIC_ALREADY_EXISTS").map((e) => `topic "${e.topic}": ${e.type ?? ""} ${e.message ?? ""}`.trim())
+          ? (refused ?? []).map((e) => `topic "${e.topic}": ${e.type ?? ""} ${e.message ?? ""}`.trim())
           : [`topic ${missing.map((t) => `"${onCluster(t.name)}"`).join(", ")}: ${messageOf(error)}`];
         if (reasons.length > 0) {
           throw new Error(`kafka bus: could not create ${reasons.join("; ")} (does the client have CREATE permission, and enough brokers for replication factor ${replicationFactor === -1 ? "(broker default)" : replicationFactor}?)`, {
@@ -209,7 +216,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus
         }
       }
       logger.info({ topics: missing.map((t) => onCluster(t.name)) }, "kafka topics created");
-    }
+    }, 30_000);
     for (const t of wanted) known.add(t.name);
   }
 
@@ -541,6 +548,9 @@ class TimeoutError extends Error {
     this.name = "TimeoutError";
   }
 }
+
+/** Topic errors that clear up by themselves (another process is creating the topic, a controller move). */
+const TRANSIENT_TOPIC_ERRORS = new Set(["UNKNOWN_TOPIC_OR_PARTITION", "LEADER_NOT_AVAILABLE", "NOT_CONTROLLER", "REQUEST_TIMED_OUT"]);
 
 function isRetriable(error: unknown): boolean {
   for (let e = error as { retriable?: boolean; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {

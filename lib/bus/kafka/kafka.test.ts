@@ -56,6 +56,17 @@ describe.skipIf(unavailable !== undefined)("kafka bus", () => {
       await bus.close();
     });
 
+    it("several processes creating the same new topics at once all succeed (no 'does not host this topic-partition')", async () => {
+      const buses = await Promise.all(Array.from({ length: 8 }, () => createKafkaBus({ brokers, topicPrefix: runPrefix, partitions: 8, ...fast })));
+      try {
+        const topics = ["dlq", "status", "deliver.a", "deliver.b", "deliver.c", "deliver.d", "spans", "x"].map((name) => ({ name: `race-${name}` }));
+        await Promise.all(buses.map((b) => b.ensureTopics(topics)));
+        await Promise.all(buses.map((b, i) => b.produce("race-status", [{ key: `k${i}`, value: `v${i}` }])));
+      } finally {
+        await Promise.all(buses.map((b) => b.close()));
+      }
+    });
+
     it("refuses a missing topic with createTopics: false, naming it", async () => {
       const bus = await createKafkaBus({ brokers, topicPrefix: runPrefix, createTopics: false, ...fast });
       await expect(bus.ensureTopics([{ name: "absent" }])).rejects.toThrow(`"${runPrefix}absent" does not exist`);
