@@ -35,6 +35,8 @@ export interface Config {
   rules: Record<string, unknown>;
   dead_letters: { retention: string | number };
   status: { heartbeat_ms: number };
+  /** workers null = one per core, at most 4. */
+  router: { workers: number | null };
 }
 
 export const DEFAULTS: Config = {
@@ -59,4 +61,5 @@ export const DEFAULTS: Config = {
   rules: {},
   dead_letters: { retention: "14d" },
   status: { heartbeat_ms: 5000 },
+  router: { workers: null },
 };
