@@ -6,23 +6,16 @@
 // history; once the receiver accepts, "select all" + "Replay selected" (with progress) delivers every
 // span and empties the list. A viewer sees the list but cannot replay (UI and API). Screenshots at
 // 1440×900 and 390×844 go to artifacts/screenshots/.
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT_CONTEXT, trace } from "@opentelemetry/api";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ContractServer, startContractServer } from "../destinations/_testkit/contract-server.ts";
 import { type LetterList, poll, webhookSpanIds } from "./harness/dead-letters.ts";
-import { hashPassword } from "../lib/auth/users.ts";
-import { buildUi } from "../scripts/ui/build.ts";
-import { type BrowserSession, chromiumAvailable, launchBrowser, signIn, skipBrowserTests } from "./browser.ts";
+import { ADMIN, fetchAsBrowser, SCREENSHOTS, screenshots, skipBrowserTests, startUi, switchUser, type UiRun, VIEWER } from "./browser.ts";
 import { tracerelayProvider } from "./harness/otel.ts";
-import { REPO_ROOT, startTracerelay, type Tracerelay } from "./harness/tracerelay.ts";
+import type { Tracerelay } from "./harness/tracerelay.ts";
 
-const ADMIN = { email: "admin@example.test", password: "admin-password-1" };
-const VIEWER = { email: "viewer@example.test", password: "viewer-password-1" };
-const SHOTS = join(REPO_ROOT, "artifacts", "screenshots");
 const VENDOR_MESSAGE = "gold-tier spans need x-schema: v2";
 const GOLD = 3;
 const PLAIN = 3;
@@ -31,33 +24,27 @@ let receiver: ContractServer;
 /** A second destination's receiver: down (503) until the outage test brings it back. */
 let flaky: ContractServer;
 let refusing = true;
+let ui: UiRun;
 let tr: Tracerelay;
-let dataDir: string;
-let browser: BrowserSession;
 let page: Page;
 let traceId: string;
 const goldIds: string[] = [];
 let plainIds: string[] = [];
-const external: string[] = [];
+
+/** A webhook destination (one span per batch) sending to `server`, retrying within `window`. */
+const webhook = (server: ContractServer, window: string, extraDelivery = "") => `
+    type: webhook
+    url: ${server.url}/ingest
+    secret: whsec_ui_deliveries_0123456789
+    delivery:
+      batch: { max_spans: 1, max_wait_ms: 20 }
+      retry: { window: ${window}, initial_backoff_ms: 100, max_backoff_ms: 500 }${extraDelivery}`;
 
 const config = () => `
 destinations:
   store: { type: store }
-  hook:
-    type: webhook
-    url: ${receiver.url}/ingest
-    secret: whsec_ui_deliveries_0123456789
-    delivery:
-      batch: { max_spans: 1, max_wait_ms: 20 }
-      retry: { window: 10s, initial_backoff_ms: 100, max_backoff_ms: 500 }
-  flaky:
-    type: webhook
-    url: ${flaky.url}/ingest
-    secret: whsec_ui_deliveries_0123456789
-    delivery:
-      batch: { max_spans: 1, max_wait_ms: 20 }
-      retry: { window: 1h, initial_backoff_ms: 100, max_backoff_ms: 500 }
-      breaker: { volume_threshold: 3, error_threshold_percentage: 50, reset_timeout_ms: 1500 }
+  hook:${webhook(receiver, "10s")}
+  flaky:${webhook(flaky, "1h", "\n      breaker: { volume_threshold: 3, error_threshold_percentage: 50, reset_timeout_ms: 1500 }")}
 status:
   heartbeat_ms: 500
 `;
@@ -90,19 +77,6 @@ async function sendTraffic(): Promise<void> {
   expect(records.filter((r) => r.code !== 0)).toEqual([]);
 }
 
-async function shoot(name: string): Promise<void> {
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await page.waitForTimeout(200);
-  await page.screenshot({ path: join(SHOTS, `${name}-1440x900.png`), fullPage: true });
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.waitForTimeout(200);
-  // nothing wider than the screen: no horizontal scrolling of the page itself
-  expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
-  await page.screenshot({ path: join(SHOTS, `${name}-390x844.png`), fullPage: true });
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await page.waitForTimeout(100);
-}
-
 /** Holds each replay request for a moment so the progress bar can be seen. */
 async function slowReplays(p: Page): Promise<void> {
   await p.route("**/ui/api/v1/deliveries/replay", async (route) => {
@@ -113,40 +87,21 @@ async function slowReplays(p: Page): Promise<void> {
 
 describe.skipIf(skipBrowserTests())("delivery pages in headless Chromium", () => {
   beforeAll(async () => {
-    if (!chromiumAvailable()) throw new Error("/usr/bin/chromium is missing: run `node scripts/chromium/install.ts` (as root)");
-    buildUi();
-    await mkdir(SHOTS, { recursive: true });
     receiver = await startContractServer();
     flaky = await startContractServer();
     flaky.setFallback({ status: 503, body: "flaky is down for maintenance" });
     receiver.setFallback((req) => (refusing && req.body.toString("utf8").includes('"customer_tier":"gold"') ? { status: 400, body: VENDOR_MESSAGE } : { status: 200, body: "ok" }));
-    dataDir = await mkdtemp(join(tmpdir(), "tracerelay-ui-deliveries-"));
-    // The viewer is written before start (there is no user admin API); the admin comes from the environment.
-    const viewer = { id: "viewer0001", email: VIEWER.email, role: "viewer", password: await hashPassword(VIEWER.password), created_at: new Date().toISOString() };
-    await writeFile(join(dataDir, "users.json"), JSON.stringify({ users: [viewer] }));
-    tr = await startTracerelay({
-      dataDir,
-      config: config(),
-      env: { TRACERELAY_INIT_ADMIN_EMAIL: ADMIN.email, TRACERELAY_INIT_ADMIN_PASSWORD: ADMIN.password },
-    });
+    ui = await startUi({ config: config(), viewer: true, signInAs: ADMIN });
+    ({ tr, page } = ui);
     await sendTraffic();
     await poll("the gold spans dead-lettered", () => letters(), (l) => l.total?.letters === GOLD);
     await poll("the plain spans at the receiver", async () => accepted(), (ids) => ids.length === PLAIN);
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    page.on("request", (r) => {
-      const u = r.url();
-      if (!u.startsWith(tr.url) && !u.startsWith("data:")) external.push(u);
-    });
-    await signIn(page, tr.url, ADMIN.email, ADMIN.password);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await tr?.close();
+    await ui?.close();
     await receiver?.close();
     await flaky?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   it("Destinations: the webhook's card shows delivered and dead-lettered counts, its last error and a sparkline", async () => {
@@ -167,7 +122,7 @@ describe.skipIf(skipBrowserTests())("delivery pages in headless Chromium", () =>
     const store = page.getByTestId("destination-store");
     await expect.poll(() => store.getByTestId("delivered").textContent(), { timeout: 20_000 }).toBe(String(GOLD + PLAIN));
     expect(await store.getByTestId("dead-letters-open").textContent()).toBe("0");
-    await shoot("destinations");
+    await screenshots(page, "destinations");
     // the open dead-letter count links to the failed deliveries of that destination
     await card.getByTestId("dead-letters-open").click();
     await page.waitForURL(/\/failed-deliveries\?destination=hook$/);
@@ -181,7 +136,7 @@ describe.skipIf(skipBrowserTests())("delivery pages in headless Chromium", () =>
     await expect.poll(() => card.getByTestId("health").textContent(), { timeout: 30_000 }).toBe("Down");
     expect(await card.getByTestId("breaker").textContent()).toBe("open");
     expect(await card.getByTestId("last-error").textContent()).toContain("503");
-    await shoot("destinations-outage");
+    await screenshots(page, "destinations-outage");
     // The spans waited (on the bus, not dead-lettered); after recovery every one arrives.
     flaky.setFallback({ status: 200, body: "ok" });
     await expect.poll(() => card.getByTestId("delivered").textContent(), { timeout: 30_000 }).toBe(String(GOLD + PLAIN));
@@ -227,7 +182,7 @@ describe.skipIf(skipBrowserTests())("delivery pages in headless Chromium", () =>
     await detail.getByLabel("Search payload").fill("customer_tier");
     expect(await detail.locator(".j-hits").textContent()).toContain("gold");
     await detail.getByLabel("Search payload").fill("");
-    await shoot("failed-deliveries");
+    await screenshots(page, "failed-deliveries");
     await detail.getByRole("button", { name: "Close detail" }).click();
     await page.waitForURL((u) => !u.search.includes("letter="));
   });
@@ -242,7 +197,7 @@ describe.skipIf(skipBrowserTests())("delivery pages in headless Chromium", () =>
     await page.goto(`${tr.url}/traces/${traceId}?span=${plainIds[1]}`);
     await expect.poll(() => page.getByTestId("span-deliveries").getByTestId("delivery-hook").textContent(), { timeout: 20_000 }).toContain("delivered");
     await page.getByTestId("span-deliveries").scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(SHOTS, "trace-view-deliveries-1440x900.png") });
+    await page.screenshot({ path: join(SCREENSHOTS, "trace-view-deliveries-1440x900.png") });
     await page.goto(back);
     await expect.poll(() => page.locator("tbody tr").count(), { timeout: 10_000 }).toBe(GOLD);
   });
@@ -301,9 +256,7 @@ describe.skipIf(skipBrowserTests())("delivery pages in headless Chromium", () =>
   });
 
   it("a viewer sees the letters but cannot replay (buttons disabled with the reason; the API answers 403)", async () => {
-    await page.getByRole("button", { name: "Sign out" }).click();
-    await page.getByLabel("Email").waitFor();
-    await signIn(page, tr.url, VIEWER.email, VIEWER.password);
+    await switchUser(page, tr.url, VIEWER.email, VIEWER.password);
     expect(await page.locator(".role").textContent()).toBe("viewer");
     await page.goto(`${tr.url}/failed-deliveries?status=all&destination=hook`);
     await expect.poll(() => page.locator("tbody tr").count(), { timeout: 10_000 }).toBe(2 * GOLD);
@@ -313,20 +266,13 @@ describe.skipIf(skipBrowserTests())("delivery pages in headless Chromium", () =>
     const describedBy = await page.getByRole("button", { name: "Replay all matching" }).getAttribute("aria-describedby");
     expect(await page.locator(`[id="${describedBy}"]`).textContent()).toContain("viewer");
     // the API refuses too, for a request exactly as the browser would send it (session cookie + CSRF header)
-    const cookies = await browser.context.cookies(tr.url);
-    const csrf = decodeURIComponent(cookies.find((c) => c.name === "tr_csrf")?.value ?? "");
-    const r = await fetch(`${tr.url}/ui/api/v1/deliveries/replay`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-csrf-token": csrf, cookie: cookies.map((c) => `${c.name}=${c.value}`).join("; ") },
-      body: JSON.stringify({ filter: {} }),
-    });
-    const res = { status: r.status, body: (await r.json()) as { error: { code: string } } };
+    const res = await fetchAsBrowser<{ error: { code: string } }>(ui.browser.context, tr.url, "POST", "/ui/api/v1/deliveries/replay", JSON.stringify({ filter: {} }), "application/json");
     expect(res.status).toBe(403);
-    expect(res.body.error.code).toBe("TR_FORBIDDEN");
-    await page.screenshot({ path: join(SHOTS, "failed-deliveries-viewer-1440x900.png") });
+    expect(res.json.error.code).toBe("TR_FORBIDDEN");
+    await page.screenshot({ path: join(SCREENSHOTS, "failed-deliveries-viewer-1440x900.png") });
   });
 
   it("made no request outside tracerelay", () => {
-    expect(external).toEqual([]);
+    expect(ui.external).toEqual([]);
   });
 });

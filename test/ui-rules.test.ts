@@ -7,19 +7,14 @@
 // editor" works. The admin adds a viewer on the Users page; the viewer sees the rules read-only with the
 // reason and the API answers 403. The sign-in rate limit answers 429 with Retry-After. A restart
 // re-applies the saved rules (the config file is unchanged). Screenshots at 1440×900 and 390×844.
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ContractServer, startContractServer } from "../destinations/_testkit/contract-server.ts";
-import { buildUi } from "../scripts/ui/build.ts";
-import { type BrowserSession, chromiumAvailable, launchBrowser, signIn, skipBrowserTests } from "./browser.ts";
+import { ADMIN, fetchAsBrowser, SCREENSHOTS, screenshots, skipBrowserTests, startUi, switchUser, type UiRun, VIEWER } from "./browser.ts";
 import { otlpRequest, otlpSpan } from "./harness/otlp.ts";
-import { newSpanId, newTraceId, REPO_ROOT, startTracerelay, type Tracerelay } from "./harness/tracerelay.ts";
+import { newSpanId, newTraceId, type Tracerelay } from "./harness/tracerelay.ts";
 
-const ADMIN = { email: "admin@example.test", password: "admin-password-1" };
-const VIEWER = { email: "viewer@example.test", password: "viewer-password-1" };
-const SHOTS = join(REPO_ROOT, "artifacts", "screenshots");
 const EMAIL = "ann@example.com";
 
 // a mistake on line 7 (an unknown destination), then the fix: redact emails for every destination
@@ -41,11 +36,10 @@ routes:
 `;
 
 let receiver: ContractServer;
+let ui: UiRun;
 let tr: Tracerelay;
-let browser: BrowserSession;
 let page: Page;
 let firstTrace: string;
-const external: string[] = [];
 
 const config = () => `
 destinations:
@@ -74,57 +68,22 @@ async function send(name: string): Promise<string> {
 type RulesGet = { revision: number; rules: unknown; source: { kind: string; who?: string } };
 const liveRules = async () => (await tr.api<RulesGet>("/api/v1/rules")).json;
 
-async function shoot(name: string): Promise<void> {
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await page.waitForTimeout(200);
-  await page.screenshot({ path: join(SHOTS, `${name}-1440x900.png`), fullPage: true });
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.waitForTimeout(200);
-  // nothing wider than the screen (the elements sticking out are named when something is)
-  const wide = await page.evaluate<string[]>(
-    `[...document.querySelectorAll("body *")]
-      .filter((e) => e.getBoundingClientRect().right > 391)
-      .filter((e) => { for (let p = e.parentElement; p; p = p.parentElement) if (getComputedStyle(p).overflowX !== "visible") return false; return true; })
-      .slice(0, 5)
-      .map((e) => e.tagName + "." + e.className + " " + Math.round(e.getBoundingClientRect().right))`,
-  );
-  expect({ scrollWidth: await page.evaluate<number>("document.documentElement.scrollWidth"), wide }).toEqual({ scrollWidth: 390, wide: [] });
-  await page.screenshot({ path: join(SHOTS, `${name}-390x844.png`), fullPage: true });
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await page.waitForTimeout(100);
-}
-
 /** A request exactly as the browser would send it (session cookie + CSRF header). */
-async function asBrowser(method: string, path: string, body: string, contentType: string): Promise<{ status: number; json: { error?: { code: string } } }> {
-  const cookies = await browser.context.cookies(tr.url);
-  const csrf = decodeURIComponent(cookies.find((c) => c.name === "tr_csrf")?.value ?? "");
-  const r = await fetch(`${tr.url}${path}`, { method, headers: { "content-type": contentType, "x-csrf-token": csrf, cookie: cookies.map((c) => `${c.name}=${c.value}`).join("; ") }, body });
-  return { status: r.status, json: (await r.json()) as { error?: { code: string } } };
-}
+const asBrowser = (method: string, path: string, body: string, contentType: string) => fetchAsBrowser<{ error?: { code: string } }>(ui.browser.context, tr.url, method, path, body, contentType);
 
 describe.skipIf(skipBrowserTests())("the Rules page in headless Chromium", () => {
   beforeAll(async () => {
-    if (!chromiumAvailable()) throw new Error("/usr/bin/chromium is missing: run `node scripts/chromium/install.ts` (as root)");
-    buildUi();
-    await mkdir(SHOTS, { recursive: true });
     receiver = await startContractServer();
     receiver.setFallback(() => ({ status: 200, body: "ok" }));
-    tr = await startTracerelay({ config: config(), env: { TRACERELAY_INIT_ADMIN_EMAIL: ADMIN.email, TRACERELAY_INIT_ADMIN_PASSWORD: ADMIN.password } });
+    ui = await startUi({ config: config(), signInAs: ADMIN });
+    ({ tr, page } = ui);
     firstTrace = await send("support-chat");
     const stored = await tr.waitForTrace(firstTrace, { spans: 1 });
     expect(stored.spans[0].attributes?.["customer.email"]).toBe(EMAIL); // the store is not redacted yet
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    page.on("request", (r) => {
-      const u = r.url();
-      if (!u.startsWith(tr.url) && !u.startsWith("data:")) external.push(u);
-    });
-    await signIn(page, tr.url, ADMIN.email, ADMIN.password);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await tr?.close();
+    await ui?.close();
     await receiver?.close();
   });
 
@@ -155,7 +114,7 @@ describe.skipIf(skipBrowserTests())("the Rules page in headless Chromium", () =>
     const store = results.getByTestId("dry-dest-store");
     expect(await store.textContent()).toContain("no redaction");
     expect(await store.textContent()).toContain("identical to the original span");
-    await shoot("rules");
+    await screenshots(page, "rules");
   });
 
   it("a mistake is marked at its line, save is refused and the old rules stay in effect", async () => {
@@ -174,7 +133,7 @@ describe.skipIf(skipBrowserTests())("the Rules page in headless Chromium", () =>
     // "line 7" puts the cursor on that line
     await problems.getByRole("button", { name: "line 7" }).click();
     expect(await page.evaluate<number>("document.activeElement.value.slice(0, document.activeElement.selectionStart).split('\\n').length")).toBe(7);
-    await shoot("rules-invalid");
+    await screenshots(page, "rules-invalid");
     // the API refuses the same text and keeps the old rules
     const refused = await asBrowser("PUT", "/ui/api/v1/rules", BROKEN, "application/yaml");
     expect(refused.status).toBe(400);
@@ -209,7 +168,7 @@ describe.skipIf(skipBrowserTests())("the Rules page in headless Chromium", () =>
     await editor.fill("sampling: []\n");
     await page.getByRole("button", { name: "Load revision 1 into the editor" }).click();
     expect(await editor.inputValue()).toBe(FIXED);
-    await shoot("rules-saved");
+    await screenshots(page, "rules-saved");
   });
 
   it("the Users page adds a viewer; the viewer sees the rules read-only with the reason and the API answers 403", async () => {
@@ -222,11 +181,9 @@ describe.skipIf(skipBrowserTests())("the Rules page in headless Chromium", () =>
     await form.getByRole("button", { name: "Add user" }).click();
     await page.locator(`tr[data-user="${VIEWER.email}"]`).waitFor();
     expect(await page.getByTestId("users").textContent()).not.toContain(VIEWER.password);
-    await shoot("users");
+    await screenshots(page, "users");
 
-    await page.getByRole("button", { name: "Sign out" }).click();
-    await page.getByLabel("Email").waitFor();
-    await signIn(page, tr.url, VIEWER.email, VIEWER.password);
+    await switchUser(page, tr.url, VIEWER.email, VIEWER.password);
     expect(await page.locator(".role").textContent()).toBe("viewer");
     expect(await page.getByRole("link", { name: "Users", exact: true }).count()).toBe(0);
     await page.goto(`${tr.url}/rules`);
@@ -242,11 +199,11 @@ describe.skipIf(skipBrowserTests())("the Rules page in headless Chromium", () =>
     expect(res.json.error?.code).toBe("TR_FORBIDDEN");
     expect((await asBrowser("POST", "/ui/api/v1/users", JSON.stringify({ email: "x@example.test", password: "x-password-1", role: "admin" }), "application/json")).status).toBe(403);
     expect((await liveRules()).source.kind).toBe("api");
-    await page.screenshot({ path: join(SHOTS, "rules-viewer-1440x900.png"), fullPage: true });
+    await page.screenshot({ path: join(SCREENSHOTS, "rules-viewer-1440x900.png"), fullPage: true });
   });
 
   it("made no request outside tracerelay", () => {
-    expect(external).toEqual([]);
+    expect(ui.external).toEqual([]);
   });
 
   it("sign-in: 5 failures for one email → 429 with Retry-After", async () => {

@@ -3,21 +3,13 @@
 // span detail (model, tokens, thinking, tool call), open its session, analytics charts drawn, a viewer
 // can view; plus the sign-in API's cookie and CSRF rules. Screenshots of every page at 1440×900 and
 // 390×844 go to artifacts/screenshots/.
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT_CONTEXT, SpanKind, trace } from "@opentelemetry/api";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashPassword } from "../lib/auth/users.ts";
-import { buildUi } from "../scripts/ui/build.ts";
-import { type BrowserSession, chromiumAvailable, launchBrowser, signIn, skipBrowserTests } from "./browser.ts";
+import { ADMIN, SCREENSHOTS, screenshots, skipBrowserTests, startUi, switchUser, type UiRun, VIEWER } from "./browser.ts";
 import { tracerelayProvider } from "./harness/otel.ts";
-import { REPO_ROOT, startTracerelay, type Tracerelay } from "./harness/tracerelay.ts";
-
-const ADMIN = { email: "admin@example.test", password: "admin-password-1" };
-const VIEWER = { email: "viewer@example.test", password: "viewer-password-1" };
-const SHOTS = join(REPO_ROOT, "artifacts", "screenshots");
+import type { Tracerelay } from "./harness/tracerelay.ts";
 const MODEL = "gpt-4o-mini";
 const QUESTION = "What is the weather in Paris?";
 const ANSWER = "It is 21 degrees and sunny in Paris.";
@@ -27,12 +19,10 @@ const AGENT = `weather-agent-${RUN}`;
 const SESSION = `sess-ui-${RUN}`;
 const USER = `user-ui-${RUN}`;
 
+let ui: UiRun;
 let tr: Tracerelay;
-let dataDir: string;
-let browser: BrowserSession;
 let page: Page;
 let traceId: string;
-const external: string[] = [];
 
 /** Sends the agent trace (invoke_agent → chat(tool call, thinking) → execute_tool → chat) with the OTLP proto exporter. */
 async function sendAgentTrace(): Promise<{ traceId: string; chat1: string }> {
@@ -138,51 +128,26 @@ async function sendDecoy(): Promise<void> {
   await provider.shutdown();
 }
 
-async function shoot(name: string, narrow?: (p: Page) => Promise<void>): Promise<void> {
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await page.waitForTimeout(150);
-  await page.screenshot({ path: join(SHOTS, `${name}-1440x900.png`) });
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.waitForTimeout(150);
-  if (narrow) await narrow(page);
-  await page.screenshot({ path: join(SHOTS, `${name}-390x844.png`) });
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await page.waitForTimeout(100);
-}
+/** Viewport-only screenshots, without the narrow-width check (as this file always took them). */
+const shoot = (name: string, narrow?: (p: Page) => Promise<void>) => screenshots(page, name, { fullPage: false, settleMs: 150, checkWidth: false, narrow });
 
 describe.skipIf(skipBrowserTests())("web UI in headless Chromium", () => {
   let chat1Id: string;
 
   beforeAll(async () => {
     // In CI a missing Chromium fails here (skipBrowserTests() is false there), before anything starts.
-    if (!chromiumAvailable()) throw new Error("/usr/bin/chromium is missing: run `node scripts/chromium/install.ts` (as root)");
-    buildUi();
-    await mkdir(SHOTS, { recursive: true });
-    dataDir = await mkdtemp(join(tmpdir(), "tracerelay-ui-"));
-    // The viewer exists before start (there is no user admin API yet); the admin comes from the environment.
-    const viewer = { id: "viewer0001", email: VIEWER.email, role: "viewer", password: await hashPassword(VIEWER.password), created_at: new Date().toISOString() };
-    await writeFile(join(dataDir, "users.json"), JSON.stringify({ users: [viewer] }));
-    tr = await startTracerelay({
-      dataDir,
-      env: { TRACERELAY_INIT_ADMIN_EMAIL: ADMIN.email, TRACERELAY_INIT_ADMIN_PASSWORD: ADMIN.password },
-    });
+    // The viewer exists before start; the admin comes from the environment.
+    ui = await startUi({ viewer: true });
+    ({ tr, page } = ui);
     const sent = await sendAgentTrace();
     traceId = sent.traceId;
     chat1Id = sent.chat1;
     await sendDecoy();
     await tr.waitForTrace(traceId, { spans: 4 });
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    page.on("request", (r) => {
-      const u = r.url();
-      if (!u.startsWith(tr.url) && !u.startsWith("data:")) external.push(u);
-    });
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await tr?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await ui?.close();
   });
 
   it("sign-in API: session cookie flags, CSRF required, data API needs a session", async () => {
@@ -308,7 +273,7 @@ describe.skipIf(skipBrowserTests())("web UI in headless Chromium", () => {
 
     await shoot("trace", async (p) => {
       await p.getByRole("tab", { name: "Tree & timeline" }).click();
-      await p.screenshot({ path: join(SHOTS, "trace-tree-390x844.png") });
+      await p.screenshot({ path: join(SCREENSHOTS, "trace-tree-390x844.png") });
       await p.getByRole("tab", { name: "Span detail" }).click();
     });
     // narrow screens: tabs, one panel at a time
@@ -351,9 +316,7 @@ describe.skipIf(skipBrowserTests())("web UI in headless Chromium", () => {
   });
 
   it("a viewer can sign in and view traces", async () => {
-    await page.getByRole("button", { name: "Sign out" }).click();
-    await page.getByLabel("Email").waitFor();
-    await signIn(page, tr.url, VIEWER.email, VIEWER.password);
+    await switchUser(page, tr.url, VIEWER.email, VIEWER.password);
     expect(await page.locator(".role").textContent()).toBe("viewer");
     await page.goto(`${tr.url}/traces/${traceId}`);
     await page.locator("html[data-trace-view-ready]").waitFor({ state: "attached" });
@@ -361,6 +324,6 @@ describe.skipIf(skipBrowserTests())("web UI in headless Chromium", () => {
   });
 
   it("made no request outside tracerelay", () => {
-    expect(external).toEqual([]);
+    expect(ui.external).toEqual([]);
   });
 });

@@ -17,6 +17,7 @@ export type { CanonicalSpan } from "../../lib/span/types.ts";
 import type { CanonicalSpan } from "../../lib/span/types.ts";
 
 import type { LetterRow, ReplayResult } from "../../lib/dlq/types.ts";
+import type { RulesHistoryEntry as StoredRulesHistoryEntry } from "../../rules/history.ts";
 
 export type { ReplayResult };
 export type Letter = Omit<LetterRow, "project_id" | "expires_at" | "spans"> & { project_id?: string; expires_at?: string };
@@ -65,15 +66,8 @@ export type RulesState =
       can_edit: boolean;
       read_only_reason?: string;
     };
-export interface RulesHistoryEntry {
-  revision: number;
-  time: string;
-  who: string;
-  rules: unknown;
-  yaml?: string;
-  text: string;
-  base_hash: string;
-}
+/** A history entry as GET rules/history serves it: the stored entry and its text (the YAML as sent, else the rules as YAML). */
+export type RulesHistoryEntry = StoredRulesHistoryEntry & { text: string };
 export interface SampleDecision {
   rule: string | null;
   keep: number;

@@ -3,33 +3,18 @@
 import { BarChart, LineChart } from "echarts/charts";
 import { GridComponent, LegendComponent, TitleComponent, TooltipComponent } from "echarts/components";
 import * as echarts from "echarts/core";
-import { SVGRenderer } from "echarts/renderers";
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useState } from "react";
 import { api, type UsageMetrics } from "../api.ts";
+import { SelectField } from "../components/FilterFields.tsx";
+import { ErrorAlert } from "../components/PageState.tsx";
+import { type EChartOption as Option, useEChart } from "../components/useEChart.ts";
 import { fmtUsd, RANGE_PRESETS, rangeFor } from "../format.ts";
 import { navigate } from "../router.ts";
 
-echarts.use([BarChart, LineChart, GridComponent, LegendComponent, TitleComponent, TooltipComponent, SVGRenderer]);
-
-type Option = Parameters<echarts.ECharts["setOption"]>[0];
+echarts.use([BarChart, LineChart, GridComponent, LegendComponent, TitleComponent, TooltipComponent]);
 
 function Chart({ option, label, testId }: { option: Option; label: string; testId: string }) {
-  const el = useRef<HTMLDivElement>(null);
-  const chart = useRef<echarts.ECharts | null>(null);
-  useEffect(() => {
-    if (!el.current) return;
-    const c = echarts.init(el.current, undefined, { renderer: "svg" });
-    chart.current = c;
-    const ro = new ResizeObserver(() => c.resize());
-    ro.observe(el.current);
-    return () => {
-      ro.disconnect();
-      c.dispose();
-    };
-  }, []);
-  useEffect(() => {
-    chart.current?.setOption(option, true);
-  }, [option]);
+  const el = useEChart(option);
   return (
     <figure className="chart">
       <figcaption>{label}</figcaption>
@@ -134,31 +119,11 @@ export function Analytics({ search }: { search: URLSearchParams }) {
       <div className="page-head">
         <h1>Analytics</h1>
         <div className="filters inline">
-          <div className="field">
-            <label htmlFor="a-range">Time range</label>
-            <select id="a-range" value={range} onChange={(e) => set("range", e.target.value)}>
-              {RANGE_PRESETS.map((r) => (
-                <option key={r.value} value={r.value}>
-                  {r.label}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="a-group">Group by</label>
-            <select id="a-group" value={groupBy} onChange={(e) => set("group_by", e.target.value)}>
-              <option value="model">model</option>
-              <option value="environment">environment</option>
-              <option value="user">user</option>
-            </select>
-          </div>
+          <SelectField id="a-range" label="Time range" value={range} onChange={(e) => set("range", e.target.value)} items={RANGE_PRESETS} />
+          <SelectField id="a-group" label="Group by" value={groupBy} onChange={(e) => set("group_by", e.target.value)} items={["model", "environment", "user"]} />
         </div>
       </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       <div className="kpis">
         <div>
           <span>Cost</span>

@@ -3,7 +3,9 @@
 // last hour). Re-read every 5 s; the open dead-letter count links to Failed deliveries for that destination.
 import { useCallback, useEffect, useState } from "react";
 import { api, type DestinationStatus } from "../api.ts";
+import { ErrorAlert } from "../components/PageState.tsx";
 import { Sparkline } from "../components/Sparkline.tsx";
+import { Term } from "../components/Term.tsx";
 import { fmtAgo, fmtInt, fmtMs, fmtTime } from "../format.ts";
 import { linkClick } from "../router.ts";
 
@@ -42,48 +44,24 @@ function DestinationCard({ d, now }: { d: DestinationStatus; now: number }) {
         <HealthBadge health={d.health} />
       </header>
       <dl className="dest-stats">
-        <div>
-          <dt>Breaker</dt>
-          <dd data-testid="breaker">{d.breaker ? BREAKER_TEXT[d.breaker] : "–"}</dd>
-        </div>
-        <div>
-          <dt>Delivered</dt>
-          <dd data-testid="delivered">{fmtInt(d.delivered)}</dd>
-        </div>
-        <div>
-          <dt>Failed</dt>
-          <dd data-testid="failed">{fmtInt(d.failed)}</dd>
-        </div>
-        <div>
-          <dt>Dead-lettered</dt>
-          <dd data-testid="dead-lettered">{fmtInt(d.dead_lettered)}</dd>
-        </div>
-        <div>
-          <dt>Open dead letters</dt>
-          <dd>
-            {d.dead_letters_open > 0 ? (
-              <a href={href} onClick={linkClick(href)} data-testid="dead-letters-open" aria-label={`${d.dead_letters_open} open dead-lettered spans: show failed deliveries of ${d.name}`}>
-                {fmtInt(d.dead_letters_open)} spans
-              </a>
-            ) : (
-              <span data-testid="dead-letters-open">0</span>
-            )}
-          </dd>
-        </div>
-        <div>
-          <dt>Lag</dt>
-          <dd>{d.lag === null ? "–" : fmtInt(d.lag)}</dd>
-        </div>
-        <div>
-          <dt>p95</dt>
-          <dd>{fmtMs(d.p95_ms)}</dd>
-        </div>
-        <div>
-          <dt>Retried · pending</dt>
-          <dd>
-            {fmtInt(d.retried)} · {fmtInt(d.pending)}
-          </dd>
-        </div>
+        <Term label="Breaker" testId="breaker">{d.breaker ? BREAKER_TEXT[d.breaker] : "–"}</Term>
+        <Term label="Delivered" testId="delivered">{fmtInt(d.delivered)}</Term>
+        <Term label="Failed" testId="failed">{fmtInt(d.failed)}</Term>
+        <Term label="Dead-lettered" testId="dead-lettered">{fmtInt(d.dead_lettered)}</Term>
+        <Term label="Open dead letters">
+          {d.dead_letters_open > 0 ? (
+            <a href={href} onClick={linkClick(href)} data-testid="dead-letters-open" aria-label={`${d.dead_letters_open} open dead-lettered spans: show failed deliveries of ${d.name}`}>
+              {fmtInt(d.dead_letters_open)} spans
+            </a>
+          ) : (
+            <span data-testid="dead-letters-open">0</span>
+          )}
+        </Term>
+        <Term label="Lag">{d.lag === null ? "–" : fmtInt(d.lag)}</Term>
+        <Term label="p95">{fmtMs(d.p95_ms)}</Term>
+        <Term label="Retried · pending">
+          {fmtInt(d.retried)} · {fmtInt(d.pending)}
+        </Term>
       </dl>
       <div className="dest-error" data-testid="last-error">
         <span className="muted small">Last error</span>
@@ -139,11 +117,7 @@ export function Destinations() {
           Refreshes every 5 s{updated ? ` · updated ${new Date(updated).toLocaleTimeString("en-GB", { hour12: false })}` : ""}
         </p>
       </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {list === null && !error && <p className="loading">Loading…</p>}
       {list?.length === 0 && <p className="empty">No destinations are configured.</p>}
       <div className="dest-grid">

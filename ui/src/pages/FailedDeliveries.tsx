@@ -2,38 +2,25 @@
 // paging, checkbox selection, "Replay selected" / "Replay all matching" (optionally to another
 // destination) with progress, and a detail panel for one letter: its error, attempts, history chain and
 // payload. Replay is for admins; viewers see the buttons disabled with the reason.
-import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from "react";
-import { api, type Letter, type LetterDetail, qs, type ReplayRequest, type User } from "../api.ts";
+import { useCallback, useEffect, useId, useRef, useState } from "react";
+import { api, type Letter, type LetterDetail, type ReplayRequest, type User } from "../api.ts";
+import { FilterActions, SelectField, TimeRangeFields } from "../components/FilterFields.tsx";
 import { JsonTree } from "../components/JsonTree.tsx";
-import { fmtAgo, fmtInt, fmtTime, RANGE_PRESETS, rangeFor } from "../format.ts";
+import { Term } from "../components/Term.tsx";
+import { ErrorAlert, ListTable, LoadMore } from "../components/PageState.tsx";
+import { fmtAgo, fmtInt, fmtTime, rangeFor } from "../format.ts";
 import { linkClick, navigate } from "../router.ts";
+import { type Filters as UrlFilterValues, urlFilters, useFilterForm } from "../url-filters.ts";
 
 const BASE = "/failed-deliveries";
-const KEYS = ["destination", "status", "error_class", "range", "from", "to", "trace_id"] as const;
-type Key = (typeof KEYS)[number];
-type Filters = Record<Key, string>;
+const FILTERS = urlFilters(BASE, ["destination", "status", "error_class", "range", "from", "to", "trace_id"] as const, { status: "failed", range: "all" });
+type Filters = UrlFilterValues<(typeof FILTERS.keys)[number]>;
+const filtersFrom = FILTERS.parse;
+const filterQuery = FILTERS.query;
+/** The "no filter" choice of a select. */
+const ANY = { value: "", label: "any" };
 const PAGE = 50;
 const REPLAY_PAGE = 100;
-
-function filtersFrom(search: URLSearchParams): Filters {
-  const f = {} as Filters;
-  for (const k of KEYS) f[k] = search.get(k) ?? "";
-  if (!f.status) f.status = "failed";
-  if (!f.range) f.range = "all";
-  return f;
-}
-
-function filterQuery(f: Filters, extra: Record<string, string> = {}): string {
-  const o: Record<string, string> = {};
-  for (const k of KEYS) {
-    if (!f[k]) continue;
-    if (k === "status" && f[k] === "failed") continue;
-    if (k === "range" && f[k] === "all") continue;
-    if ((k === "from" || k === "to") && f.range !== "custom") continue;
-    o[k] = f[k];
-  }
-  return qs({ ...o, ...extra });
-}
 
 function timeRange(f: Filters): { from?: string; to?: string } {
   return f.range === "all" ? {} : rangeFor(f.range, f.from, f.to);
@@ -55,81 +42,19 @@ function listParams(f: Filters): Record<string, string | undefined> {
 }
 
 function FilterForm({ search, destinations }: { search: URLSearchParams; destinations: string[] }) {
-  const [f, setF] = useState<Filters>(() => filtersFrom(search));
-  // biome-ignore lint/correctness/useExhaustiveDependencies: re-sync when the URL changes
-  useEffect(() => setF(filtersFrom(search)), [search.toString()]);
-  const set = (k: Key) => (e: { target: { value: string } }) => setF((x) => ({ ...x, [k]: e.target.value }));
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    navigate(`${BASE}${filterQuery(f)}`);
-  };
+  const { f, set, submit, reset } = useFilterForm(FILTERS, search);
   const known = f.destination && !destinations.includes(f.destination) ? [...destinations, f.destination] : destinations;
   return (
     <form className="filters" onSubmit={submit} aria-label="Failed delivery filters">
-      <div className="field">
-        <label htmlFor="fd-destination">Destination</label>
-        <select id="fd-destination" name="destination" value={f.destination} onChange={set("destination")}>
-          <option value="">any</option>
-          {known.map((d) => (
-            <option key={d} value={d}>
-              {d}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor="fd-status">Status</label>
-        <select id="fd-status" name="status" value={f.status} onChange={set("status")}>
-          <option value="failed">failed (open)</option>
-          <option value="replayed">replayed</option>
-          <option value="all">all</option>
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor="fd-error_class">Error class</label>
-        <select id="fd-error_class" name="error_class" value={f.error_class} onChange={set("error_class")}>
-          <option value="">any</option>
-          <option value="permanent">permanent</option>
-          <option value="transient">transient</option>
-          <option value="mapping">mapping</option>
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor="fd-range">Time range</label>
-        <select id="fd-range" name="range" value={f.range} onChange={set("range")}>
-          <option value="all">Any time</option>
-          {RANGE_PRESETS.map((r) => (
-            <option key={r.value} value={r.value}>
-              {r.label}
-            </option>
-          ))}
-          <option value="custom">Custom…</option>
-        </select>
-      </div>
-      {f.range === "custom" && (
-        <>
-          <div className="field">
-            <label htmlFor="fd-from">From</label>
-            <input id="fd-from" type="datetime-local" value={f.from} onChange={set("from")} />
-          </div>
-          <div className="field">
-            <label htmlFor="fd-to">To</label>
-            <input id="fd-to" type="datetime-local" value={f.to} onChange={set("to")} />
-          </div>
-        </>
-      )}
+      <SelectField id="fd-destination" label="Destination" name="destination" value={f.destination} onChange={set("destination")} items={[ANY, ...known]} />
+      <SelectField id="fd-status" label="Status" name="status" value={f.status} onChange={set("status")} items={[{ value: "failed", label: "failed (open)" }, "replayed", "all"]} />
+      <SelectField id="fd-error_class" label="Error class" name="error_class" value={f.error_class} onChange={set("error_class")} items={[ANY, "permanent", "transient", "mapping"]} />
+      <TimeRangeFields idPrefix="fd" f={f} set={set} anyTime />
       <div className="field">
         <label htmlFor="fd-trace_id">Trace ID</label>
         <input id="fd-trace_id" name="trace_id" value={f.trace_id} onChange={set("trace_id")} pattern="[0-9a-fA-F]{32}" title="32 hex characters" placeholder="32 hex" />
       </div>
-      <div className="field actions">
-        <button type="submit" className="primary">
-          Apply
-        </button>
-        <button type="button" onClick={() => navigate(BASE)}>
-          Reset
-        </button>
-      </div>
+      <FilterActions onReset={reset} />
     </form>
   );
 }
@@ -164,80 +89,40 @@ function LetterPanel({ id, onClose, onOpen }: { id: string; onClose: () => void;
           Close
         </button>
       </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {!letter && !error && <p className="muted">Loading…</p>}
       {letter && (
         <>
           <h3>Error</h3>
           <dl className="kv">
-            <div>
-              <dt>Class</dt>
-              <dd>
-                <span className={`eclass eclass-${letter.error.class}`}>{letter.error.class}</span>
-              </dd>
-            </div>
-            <div>
-              <dt>Code</dt>
-              <dd className="mono">{letter.error.code}</dd>
-            </div>
-            <div>
-              <dt>HTTP status</dt>
-              <dd>{letter.error.status ?? "–"}</dd>
-            </div>
-            <div>
-              <dt>Destination</dt>
-              <dd>{letter.destination}</dd>
-            </div>
+            <Term label="Class">
+              <span className={`eclass eclass-${letter.error.class}`}>{letter.error.class}</span>
+            </Term>
+            <Term label="Code" className="mono">{letter.error.code}</Term>
+            <Term label="HTTP status">{letter.error.status ?? "–"}</Term>
+            <Term label="Destination">{letter.destination}</Term>
           </dl>
           <pre className="code" data-testid="letter-error-message">
             {letter.error.message}
           </pre>
           <h3>Delivery</h3>
           <dl className="kv">
-            <div>
-              <dt>Status</dt>
-              <dd>
-                <span className={`status status-${letter.status === "failed" ? "error" : "ok"}`}>{letter.status}</span>
-              </dd>
-            </div>
-            <div>
-              <dt>Attempts</dt>
-              <dd>{letter.attempts}</dd>
-            </div>
-            <div>
-              <dt>First attempt</dt>
-              <dd>{fmtTime(letter.first_attempt_at)}</dd>
-            </div>
-            <div>
-              <dt>Last attempt</dt>
-              <dd>{fmtTime(letter.last_attempt_at)}</dd>
-            </div>
-            <div>
-              <dt>Dead-lettered</dt>
-              <dd>{fmtTime(letter.dead_lettered_at)}</dd>
-            </div>
-            <div>
-              <dt>Replayed</dt>
-              <dd>{letter.replayed_at ? `${fmtTime(letter.replayed_at)} → ${letter.replayed_to ?? letter.destination}` : "–"}</dd>
-            </div>
-            <div>
-              <dt>Spans</dt>
-              <dd>{letter.span_count}</dd>
-            </div>
-            <div>
-              <dt>Traces</dt>
-              <dd>
-                {letter.trace_ids.map((t) => (
-                  <a key={t} className="mono trace-link" href={`/traces/${t}`} onClick={linkClick(`/traces/${t}`)}>
-                    {t}
-                  </a>
-                ))}
-              </dd>
-            </div>
+            <Term label="Status">
+              <span className={`status status-${letter.status === "failed" ? "error" : "ok"}`}>{letter.status}</span>
+            </Term>
+            <Term label="Attempts">{letter.attempts}</Term>
+            <Term label="First attempt">{fmtTime(letter.first_attempt_at)}</Term>
+            <Term label="Last attempt">{fmtTime(letter.last_attempt_at)}</Term>
+            <Term label="Dead-lettered">{fmtTime(letter.dead_lettered_at)}</Term>
+            <Term label="Replayed">{letter.replayed_at ? `${fmtTime(letter.replayed_at)} → ${letter.replayed_to ?? letter.destination}` : "–"}</Term>
+            <Term label="Spans">{letter.span_count}</Term>
+            <Term label="Traces">
+              {letter.trace_ids.map((t) => (
+                <a key={t} className="mono trace-link" href={`/traces/${t}`} onClick={linkClick(`/traces/${t}`)}>
+                  {t}
+                </a>
+              ))}
+            </Term>
           </dl>
           <h3>History</h3>
           {letter.history.length === 0 ? (
@@ -272,6 +157,8 @@ function LetterPanel({ id, onClose, onOpen }: { id: string; onClose: () => void;
     </aside>
   );
 }
+
+const LETTER_COLUMNS = ["Dead-lettered", { label: "Destination", className: "hide-narrow" }, "Error", { label: "Message", className: "hide-narrow" }, { label: "Spans", className: "num" }, { label: "Attempts", className: "num hide-narrow" }, "Status"];
 
 interface Progress {
   done: number;
@@ -464,17 +351,15 @@ export function FailedDeliveries({ search, user }: { search: URLSearchParams; us
           )}
           {selected.size > 0 && <> · {selected.size} selected</>}
         </span>
-        <div className="field">
-          <label htmlFor="fd-replay-to">Replay to</label>
-          <select id="fd-replay-to" value={replayTo} onChange={(e) => setReplayTo(e.target.value)} disabled={replayDisabled} aria-describedby={canReplay ? undefined : denyId}>
-            <option value="">original destination</option>
-            {destinations.map((d) => (
-              <option key={d} value={d}>
-                {d}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField
+          id="fd-replay-to"
+          label="Replay to"
+          value={replayTo}
+          onChange={(e) => setReplayTo(e.target.value)}
+          disabled={replayDisabled}
+          aria-describedby={canReplay ? undefined : denyId}
+          items={[{ value: "", label: "original destination" }, ...destinations]}
+        />
         <button type="button" className="primary" onClick={replaySelected} disabled={replayDisabled || selected.size === 0} aria-describedby={canReplay ? undefined : denyId}>
           Replay selected{selected.size ? ` (${selected.size})` : ""}
         </button>
@@ -502,71 +387,54 @@ export function FailedDeliveries({ search, user }: { search: URLSearchParams; us
           </p>
         )}
       </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       <div className={`fd-layout${openId ? " with-detail" : ""}`}>
         <div className="fd-list">
-          <div className="table-wrap">
-            <table className="list" aria-label="Dead letters">
-              <thead>
-                <tr>
-                  <th className="check">
-                    <input ref={selectAllRef} type="checkbox" aria-label="Select all failed letters shown" checked={allSelected} onChange={toggleAll} disabled={selectable.length === 0} />
-                  </th>
-                  <th>Dead-lettered</th>
-                  <th className="hide-narrow">Destination</th>
-                  <th>Error</th>
-                  <th className="hide-narrow">Message</th>
-                  <th className="num">Spans</th>
-                  <th className="num hide-narrow">Attempts</th>
-                  <th>Status</th>
+          <ListTable
+            label="Dead letters"
+            columns={[
+              {
+                key: "select",
+                className: "check",
+                label: <input ref={selectAllRef} type="checkbox" aria-label="Select all failed letters shown" checked={allSelected} onChange={toggleAll} disabled={selectable.length === 0} />,
+              },
+              ...LETTER_COLUMNS,
+            ]}
+            empty={!loading && rows.length === 0 && "No dead letters match these filters."}
+          >
+            <tbody>
+              {rows.map((l) => (
+                <tr key={l.id} data-letter-id={l.id} className={l.id === openId ? "current" : undefined} onClick={() => open(l.id)}>
+                  <td className="check" onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.stopPropagation()}>
+                    {l.status === "failed" && <input type="checkbox" checked={selected.has(l.id)} onChange={() => toggle(l.id)} aria-label={`Select letter ${l.id} (${l.destination}, ${l.span_count} spans)`} />}
+                  </td>
+                  <td className="nowrap">
+                    <a href={`${BASE}${filterQuery(f, { letter: l.id })}`} onClick={(e) => {
+                      e.preventDefault();
+                      e.stopPropagation();
+                      open(l.id);
+                    }} title={fmtTime(l.dead_lettered_at)}>
+                      {fmtAgo(l.dead_lettered_at)}
+                    </a>
+                  </td>
+                  <td className="hide-narrow">{l.destination}</td>
+                  <td className="nowrap">
+                    <span className={`eclass eclass-${l.error.class}`}>{l.error.class}</span> {l.error.status ?? ""}
+                  </td>
+                  <td className="ellipsis hide-narrow" title={l.error.message}>
+                    {l.error.message}
+                  </td>
+                  <td className="num">{fmtInt(l.span_count)}</td>
+                  <td className="num hide-narrow">{l.attempts}</td>
+                  <td>
+                    <span className={`status status-${l.status === "failed" ? "error" : "ok"}`}>{l.status}</span>
+                    {l.replay_of.length > 0 && <span className="tag" title="a replay that failed again">retry ×{l.replay_of.length}</span>}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {rows.map((l) => (
-                  <tr key={l.id} data-letter-id={l.id} className={l.id === openId ? "current" : undefined} onClick={() => open(l.id)}>
-                    <td className="check" onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.stopPropagation()}>
-                      {l.status === "failed" && <input type="checkbox" checked={selected.has(l.id)} onChange={() => toggle(l.id)} aria-label={`Select letter ${l.id} (${l.destination}, ${l.span_count} spans)`} />}
-                    </td>
-                    <td className="nowrap">
-                      <a href={`${BASE}${filterQuery(f, { letter: l.id })}`} onClick={(e) => {
-                        e.preventDefault();
-                        e.stopPropagation();
-                        open(l.id);
-                      }} title={fmtTime(l.dead_lettered_at)}>
-                        {fmtAgo(l.dead_lettered_at)}
-                      </a>
-                    </td>
-                    <td className="hide-narrow">{l.destination}</td>
-                    <td className="nowrap">
-                      <span className={`eclass eclass-${l.error.class}`}>{l.error.class}</span> {l.error.status ?? ""}
-                    </td>
-                    <td className="ellipsis hide-narrow" title={l.error.message}>
-                      {l.error.message}
-                    </td>
-                    <td className="num">{fmtInt(l.span_count)}</td>
-                    <td className="num hide-narrow">{l.attempts}</td>
-                    <td>
-                      <span className={`status status-${l.status === "failed" ? "error" : "ok"}`}>{l.status}</span>
-                      {l.replay_of.length > 0 && <span className="tag" title="a replay that failed again">retry ×{l.replay_of.length}</span>}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            {!loading && rows.length === 0 && <p className="empty">No dead letters match these filters.</p>}
-          </div>
-          <div className="more">
-            {loading && <span>Loading…</span>}
-            {cursor && !loading && (
-              <button type="button" onClick={loadMore}>
-                Load more
-              </button>
-            )}
-          </div>
+              ))}
+            </tbody>
+          </ListTable>
+          <LoadMore loading={loading} cursor={cursor} onMore={loadMore} />
         </div>
         {openId && <LetterPanel id={openId} onClose={() => open(null)} onOpen={(id) => open(id)} />}
       </div>

@@ -1,5 +1,6 @@
 import { type FormEvent, useEffect, useState } from "react";
 import { api, type User } from "../api.ts";
+import { ErrorAlert } from "../components/PageState.tsx";
 
 export function Login({ onSignedIn }: { onSignedIn: (u: User) => void }) {
   const [email, setEmail] = useState("");
@@ -34,11 +35,7 @@ export function Login({ onSignedIn }: { onSignedIn: (u: User) => void }) {
         <input id="email" name="email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
         <label htmlFor="password">Password</label>
         <input id="password" name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorAlert error={error} />
         <button type="submit" className="primary submit" disabled={busy}>
           {busy ? "Signing in…" : "Sign in"}
         </button>

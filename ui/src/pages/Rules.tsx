@@ -6,6 +6,7 @@
 // everything read-only, with the reason.
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
 import { ApiError, api, type CanonicalSpan, type DryRunResult, type RulesHistoryEntry, type RulesState, type TraceSummary } from "../api.ts";
+import { ErrorAlert, ListTable } from "../components/PageState.tsx";
 import { fmtAgo, fmtTime } from "../format.ts";
 
 /** `request:12: routes[0] …` → line 12 (problems without a line are shown above the editor). */
@@ -345,11 +346,7 @@ function DryRunPanel({ candidate, destinations, onProblems }: { candidate: strin
           {running ? "Running…" : "Run dry-run"}
         </button>
       </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {results && (
         <div data-testid="dry-results">
           {results.results.length === 0 && <p className="muted">No result (the spans were buffered for tail sampling and not decided).</p>}
@@ -374,36 +371,24 @@ function History({ items, persisted, onLoad }: { items: RulesHistoryEntry[] | nu
       ) : items.length === 0 ? (
         <p className="muted">No change has been made through the UI or the API yet: the rules are the configuration file's.</p>
       ) : (
-        <div className="table-wrap">
-          <table className="list" data-testid="rules-history">
-            <thead>
-              <tr>
-                <th>Revision</th>
-                <th>When</th>
-                <th>Who</th>
-                <th>
-                  <span className="sr-only">Action</span>
-                </th>
+        <ListTable testId="rules-history" columns={["Revision", "When", "Who", { label: "Action", srOnly: true }]}>
+          <tbody>
+            {items.map((e) => (
+              <tr key={e.revision} data-revision={e.revision} className="static">
+                <td className="num">{e.revision}</td>
+                <td className="nowrap" title={e.time}>
+                  {fmtTime(e.time)} <span className="muted small">({fmtAgo(e.time)})</span>
+                </td>
+                <td data-testid="history-who">{e.who.replace(/^(user|project):/, "")}</td>
+                <td>
+                  <button type="button" onClick={() => onLoad(e)} aria-label={`Load revision ${e.revision} into the editor`}>
+                    Load into editor
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {items.map((e) => (
-                <tr key={e.revision} data-revision={e.revision} className="static">
-                  <td className="num">{e.revision}</td>
-                  <td className="nowrap" title={e.time}>
-                    {fmtTime(e.time)} <span className="muted small">({fmtAgo(e.time)})</span>
-                  </td>
-                  <td data-testid="history-who">{e.who.replace(/^(user|project):/, "")}</td>
-                  <td>
-                    <button type="button" onClick={() => onLoad(e)} aria-label={`Load revision ${e.revision} into the editor`}>
-                      Load into editor
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+            ))}
+          </tbody>
+        </ListTable>
       )}
     </section>
   );

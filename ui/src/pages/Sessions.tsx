@@ -3,8 +3,12 @@
 import { useEffect, useState } from "react";
 import { api, type CanonicalSpan, type SessionDetail, type SessionSummary, type TraceDetail } from "../api.ts";
 import { fmtInt, fmtMs, fmtTime, fmtUsd } from "../format.ts";
+import { FilterActions } from "../components/FilterFields.tsx";
+import { columnsWith, ErrorAlert, ListTable, LoadMore } from "../components/PageState.tsx";
 import { linkClick, navigate } from "../router.ts";
 import { rowKeys, StatusBadge } from "./Traces.tsx";
+
+const SESSION_COLUMNS = ["Session", "User", "Last activity", ...columnsWith("num", "Traces", "Duration", "Tokens", "Cost")];
 
 export function SessionList({ search }: { search: URLSearchParams }) {
   const [rows, setRows] = useState<SessionSummary[]>([]);
@@ -58,54 +62,25 @@ export function SessionList({ search }: { search: URLSearchParams }) {
           <label htmlFor="s-user">User</label>
           <input id="s-user" value={userInput} onChange={(e) => setUserInput(e.target.value)} />
         </div>
-        <div className="field actions">
-          <button type="submit" className="primary">
-            Apply
-          </button>
-        </div>
+        <FilterActions />
       </form>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="table-wrap">
-        <table className="list" aria-label="Sessions">
-          <thead>
-            <tr>
-              <th>Session</th>
-              <th>User</th>
-              <th>Last activity</th>
-              <th className="num">Traces</th>
-              <th className="num">Duration</th>
-              <th className="num">Tokens</th>
-              <th className="num">Cost</th>
+      <ErrorAlert error={error} />
+      <ListTable label="Sessions" columns={SESSION_COLUMNS} empty={!loading && rows.length === 0 && "No sessions."}>
+        <tbody data-rows>
+          {rows.map((s) => (
+            <tr key={s.session_id} data-row tabIndex={0} onClick={() => open(s.session_id)} onKeyDown={(e) => rowKeys(e, () => open(s.session_id))}>
+              <td className="mono ellipsis">{s.session_id}</td>
+              <td className="ellipsis">{s.user_id ?? "–"}</td>
+              <td className="nowrap">{fmtTime(s.end_time)}</td>
+              <td className="num">{fmtInt(s.trace_count)}</td>
+              <td className="num">{fmtMs(s.duration_ms)}</td>
+              <td className="num">{fmtInt(s.total_tokens)}</td>
+              <td className="num">{fmtUsd(s.total_cost_usd)}</td>
             </tr>
-          </thead>
-          <tbody data-rows>
-            {rows.map((s) => (
-              <tr key={s.session_id} data-row tabIndex={0} onClick={() => open(s.session_id)} onKeyDown={(e) => rowKeys(e, () => open(s.session_id))}>
-                <td className="mono ellipsis">{s.session_id}</td>
-                <td className="ellipsis">{s.user_id ?? "–"}</td>
-                <td className="nowrap">{fmtTime(s.end_time)}</td>
-                <td className="num">{fmtInt(s.trace_count)}</td>
-                <td className="num">{fmtMs(s.duration_ms)}</td>
-                <td className="num">{fmtInt(s.total_tokens)}</td>
-                <td className="num">{fmtUsd(s.total_cost_usd)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {!loading && rows.length === 0 && <p className="empty">No sessions.</p>}
-      </div>
-      <div className="more">
-        {loading && <span>Loading…</span>}
-        {cursor && !loading && (
-          <button type="button" onClick={more}>
-            Load more
-          </button>
-        )}
-      </div>
+          ))}
+        </tbody>
+      </ListTable>
+      <LoadMore loading={loading} cursor={cursor} onMore={more} />
     </section>
   );
 }
@@ -176,11 +151,7 @@ export function SessionView({ sessionId }: { sessionId: string }) {
           ← All sessions
         </a>
       </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {session && (
         <>
           <div className="trace-stats">

@@ -4,6 +4,7 @@
 import { useEffect, useMemo, useState } from "react";
 import { api, type TraceDeliveries, type TraceDetail, takePrefetched } from "../api.ts";
 import { SpanDetail } from "../components/SpanDetail.tsx";
+import { ErrorAlert } from "../components/PageState.tsx";
 import { buildTree, SpanTree } from "../components/SpanTree.tsx";
 import { fmtInt, fmtMs, fmtTime, fmtUsd } from "../format.ts";
 import { linkClick, navigate } from "../router.ts";
@@ -135,11 +136,7 @@ export function TraceView({ traceId, search }: { traceId: string; search: URLSea
         <TraceListColumn search={listSearch} current={traceId} enabled={ready} />
       </div>
       <section className="col col-tree" id="panel-tree" role="tabpanel" aria-labelledby="tab-tree">
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorAlert error={error} />
         {!trace && !error && <p className="muted">Loading trace…</p>}
         {trace && tree && (
           <>

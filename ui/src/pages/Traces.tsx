@@ -1,31 +1,26 @@
 // Traces: filters (kept in the URL query string, so a view is shareable), the list with cursor paging
 // ("Load more") and an auto-refresh toggle for live updates.
-import { type FormEvent, type KeyboardEvent, useCallback, useEffect, useRef, useState } from "react";
-import { api, qs, type TraceSummary } from "../api.ts";
-import { fmtInt, fmtMs, fmtTime, fmtUsd, RANGE_PRESETS, rangeFor } from "../format.ts";
+import { type KeyboardEvent, useCallback, useEffect, useRef, useState } from "react";
+import { api, type TraceSummary } from "../api.ts";
+import { FilterActions, SelectField, TimeRangeFields } from "../components/FilterFields.tsx";
+import { columnsWith, ErrorAlert, ListTable, LoadMore } from "../components/PageState.tsx";
+import { fmtInt, fmtMs, fmtTime, fmtUsd, rangeFor } from "../format.ts";
 import { navigate } from "../router.ts";
+import { type Filters as UrlFilterValues, urlFilters, useFilterForm } from "../url-filters.ts";
 
 export const FILTER_KEYS = ["range", "from", "to", "name", "session_id", "user_id", "model", "environment", "status", "tags", "min_cost"] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
-type Filters = Record<FilterKey, string>;
+type Filters = UrlFilterValues<FilterKey>;
+
+const TRACE_FILTERS = urlFilters("/traces", FILTER_KEYS, { range: "24h" });
 
 export function filtersFrom(search: URLSearchParams): Filters {
-  const f = {} as Filters;
-  for (const k of FILTER_KEYS) f[k] = search.get(k) ?? "";
-  if (!f.range) f.range = "24h";
-  return f;
+  return TRACE_FILTERS.parse(search);
 }
 
 /** The filters as the query string of a shareable URL (defaults left out). */
 export function filterQuery(f: Filters): string {
-  const o: Record<string, string> = {};
-  for (const k of FILTER_KEYS) {
-    if (!f[k]) continue;
-    if (k === "range" && f[k] === "24h") continue;
-    if ((k === "from" || k === "to") && f.range !== "custom") continue;
-    o[k] = f[k];
-  }
-  return qs(o);
+  return TRACE_FILTERS.query(f);
 }
 
 /** API parameters for the filters. */
@@ -119,14 +114,7 @@ export function StatusBadge({ status }: { status: string }) {
 }
 
 function FilterForm({ search }: { search: URLSearchParams }) {
-  const [f, setF] = useState<Filters>(() => filtersFrom(search));
-  // biome-ignore lint/correctness/useExhaustiveDependencies: re-sync when the URL changes
-  useEffect(() => setF(filtersFrom(search)), [search.toString()]);
-  const set = (k: FilterKey) => (e: { target: { value: string } }) => setF((x) => ({ ...x, [k]: e.target.value }));
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    navigate(`/traces${filterQuery(f)}`);
-  };
+  const { f, set, submit, reset } = useFilterForm(TRACE_FILTERS, search);
   const field = (k: FilterKey, label: string, placeholder = "") => (
     <div className="field">
       <label htmlFor={`f-${k}`}>{label}</label>
@@ -135,59 +123,24 @@ function FilterForm({ search }: { search: URLSearchParams }) {
   );
   return (
     <form className="filters" onSubmit={submit} aria-label="Trace filters">
-      <div className="field">
-        <label htmlFor="f-range">Time range</label>
-        <select id="f-range" name="range" value={f.range} onChange={set("range")}>
-          {RANGE_PRESETS.map((r) => (
-            <option key={r.value} value={r.value}>
-              {r.label}
-            </option>
-          ))}
-          <option value="custom">Custom…</option>
-        </select>
-      </div>
-      {f.range === "custom" && (
-        <>
-          <div className="field">
-            <label htmlFor="f-from">From</label>
-            <input id="f-from" type="datetime-local" value={f.from} onChange={set("from")} />
-          </div>
-          <div className="field">
-            <label htmlFor="f-to">To</label>
-            <input id="f-to" type="datetime-local" value={f.to} onChange={set("to")} />
-          </div>
-        </>
-      )}
+      <TimeRangeFields idPrefix="f" f={f} set={set} />
       {field("name", "Name", "contains…")}
       {field("session_id", "Session")}
       {field("user_id", "User")}
       {field("model", "Model")}
       {field("environment", "Environment")}
-      <div className="field">
-        <label htmlFor="f-status">Status</label>
-        <select id="f-status" name="status" value={f.status} onChange={set("status")}>
-          <option value="">any</option>
-          <option value="ok">ok</option>
-          <option value="error">error</option>
-          <option value="unset">unset</option>
-        </select>
-      </div>
+      <SelectField id="f-status" label="Status" name="status" value={f.status} onChange={set("status")} items={[{ value: "", label: "any" }, "ok", "error", "unset"]} />
       {field("tags", "Tags", "a,b")}
       <div className="field">
         <label htmlFor="f-min_cost">Min cost ($)</label>
         <input id="f-min_cost" name="min_cost" type="number" min="0" step="any" value={f.min_cost} onChange={set("min_cost")} />
       </div>
-      <div className="field actions">
-        <button type="submit" className="primary">
-          Apply
-        </button>
-        <button type="button" onClick={() => navigate("/traces")}>
-          Reset
-        </button>
-      </div>
+      <FilterActions onReset={reset} />
     </form>
   );
 }
+
+const TRACE_COLUMNS = ["Start", "Name", ...columnsWith("hide-narrow", "Session", "User", "Models"), ...columnsWith("num", "Duration", "Spans", "Tokens", "Cost"), "Status"];
 
 export function Traces({ search }: { search: URLSearchParams }) {
   const { rows, cursor, loading, error, loadMore, refresh, key } = useTraceList(search);
@@ -208,69 +161,41 @@ export function Traces({ search }: { search: URLSearchParams }) {
         </label>
       </div>
       <FilterForm search={search} />
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="table-wrap">
-        <table className="list" aria-label="Traces">
-          <thead>
-            <tr>
-              <th>Start</th>
-              <th>Name</th>
-              <th className="hide-narrow">Session</th>
-              <th className="hide-narrow">User</th>
-              <th className="hide-narrow">Models</th>
-              <th className="num">Duration</th>
-              <th className="num">Spans</th>
-              <th className="num">Tokens</th>
-              <th className="num">Cost</th>
-              <th>Status</th>
+      <ErrorAlert error={error} />
+      <ListTable label="Traces" columns={TRACE_COLUMNS} empty={!loading && rows.length === 0 && "No traces match these filters."}>
+        <tbody data-rows>
+          {rows.map((t) => (
+            <tr key={t.trace_id} data-row tabIndex={0} data-trace-id={t.trace_id} onClick={() => open(t.trace_id)} onKeyDown={(e) => rowKeys(e, () => open(t.trace_id))}>
+              <td>{fmtTime(t.start_time)}</td>
+              <td>
+                <a href={`/traces/${t.trace_id}${key}`} onClick={(e) => e.preventDefault()} tabIndex={-1}>
+                  {t.name}
+                </a>
+                {t.tags.length > 0 && (
+                  <span className="tags">
+                    {t.tags.map((g) => (
+                      <span key={g} className="tag">
+                        {g}
+                      </span>
+                    ))}
+                  </span>
+                )}
+              </td>
+              <td className="mono ellipsis hide-narrow">{t.session_id ?? "–"}</td>
+              <td className="ellipsis hide-narrow">{t.user_id ?? "–"}</td>
+              <td className="ellipsis hide-narrow">{t.models.join(", ") || "–"}</td>
+              <td className="num">{fmtMs(t.duration_ms)}</td>
+              <td className="num">{fmtInt(t.span_count)}</td>
+              <td className="num">{fmtInt(t.total_tokens)}</td>
+              <td className="num">{fmtUsd(t.total_cost_usd)}</td>
+              <td>
+                <StatusBadge status={t.status} />
+              </td>
             </tr>
-          </thead>
-          <tbody data-rows>
-            {rows.map((t) => (
-              <tr key={t.trace_id} data-row tabIndex={0} data-trace-id={t.trace_id} onClick={() => open(t.trace_id)} onKeyDown={(e) => rowKeys(e, () => open(t.trace_id))}>
-                <td>{fmtTime(t.start_time)}</td>
-                <td>
-                  <a href={`/traces/${t.trace_id}${key}`} onClick={(e) => e.preventDefault()} tabIndex={-1}>
-                    {t.name}
-                  </a>
-                  {t.tags.length > 0 && (
-                    <span className="tags">
-                      {t.tags.map((g) => (
-                        <span key={g} className="tag">
-                          {g}
-                        </span>
-                      ))}
-                    </span>
-                  )}
-                </td>
-                <td className="mono ellipsis hide-narrow">{t.session_id ?? "–"}</td>
-                <td className="ellipsis hide-narrow">{t.user_id ?? "–"}</td>
-                <td className="ellipsis hide-narrow">{t.models.join(", ") || "–"}</td>
-                <td className="num">{fmtMs(t.duration_ms)}</td>
-                <td className="num">{fmtInt(t.span_count)}</td>
-                <td className="num">{fmtInt(t.total_tokens)}</td>
-                <td className="num">{fmtUsd(t.total_cost_usd)}</td>
-                <td>
-                  <StatusBadge status={t.status} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {!loading && rows.length === 0 && <p className="empty">No traces match these filters.</p>}
-      </div>
-      <div className="more">
-        {loading && <span>Loading…</span>}
-        {cursor && !loading && (
-          <button type="button" onClick={loadMore}>
-            Load more
-          </button>
-        )}
-      </div>
+          ))}
+        </tbody>
+      </ListTable>
+      <LoadMore loading={loading} cursor={cursor} onMore={loadMore} />
     </section>
   );
 }

@@ -2,6 +2,7 @@
 // The server refuses to remove or demote the last admin and never returns a password.
 import { type FormEvent, useCallback, useEffect, useId, useState } from "react";
 import { type AdminUser, api, type User } from "../api.ts";
+import { ErrorAlert, ListTable } from "../components/PageState.tsx";
 
 export function Users({ user }: { user: User }) {
   const ids = { email: useId(), password: useId(), role: useId() };
@@ -70,64 +71,49 @@ export function Users({ user }: { user: User }) {
           Add user
         </button>
       </form>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {notice && <p className="ok-note">{notice}</p>}
-      <div className="table-wrap">
-        <table className="list" data-testid="users">
-          <thead>
-            <tr>
-              <th>Email</th>
-              <th>Role</th>
-              <th>
-                <span className="sr-only">Actions</span>
-              </th>
+      <ListTable testId="users" columns={["Email", "Role", { label: "Actions", srOnly: true }]}>
+        <tbody>
+          {(users ?? []).map((u) => (
+            <tr key={u.id} className="static" data-user={u.email}>
+              <td>
+                {u.email}
+                {u.id === user.id ? <span className="muted small"> (you)</span> : null}
+              </td>
+              <td>
+                <select
+                  aria-label={`Role of ${u.email}`}
+                  value={u.role}
+                  onChange={(e) => void act(() => api.updateUser(u.id, { role: e.target.value as User["role"] }), `${u.email} is now ${e.target.value}.`)}
+                >
+                  <option value="viewer">viewer</option>
+                  <option value="admin">admin</option>
+                </select>
+              </td>
+              <td className="nowrap">
+                <button
+                  type="button"
+                  onClick={() => {
+                    const pw = window.prompt(`New password for ${u.email} (at least ${minLength} characters)`);
+                    if (pw) void act(() => api.updateUser(u.id, { password: pw }), `Password of ${u.email} changed; their other sessions were signed out.`);
+                  }}
+                >
+                  Set password
+                </button>{" "}
+                <button
+                  type="button"
+                  onClick={() => {
+                    if (window.confirm(`Delete ${u.email}?`)) void act(() => api.deleteUser(u.id), `Deleted ${u.email}.`);
+                  }}
+                >
+                  Delete
+                </button>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {(users ?? []).map((u) => (
-              <tr key={u.id} className="static" data-user={u.email}>
-                <td>
-                  {u.email}
-                  {u.id === user.id ? <span className="muted small"> (you)</span> : null}
-                </td>
-                <td>
-                  <select
-                    aria-label={`Role of ${u.email}`}
-                    value={u.role}
-                    onChange={(e) => void act(() => api.updateUser(u.id, { role: e.target.value as User["role"] }), `${u.email} is now ${e.target.value}.`)}
-                  >
-                    <option value="viewer">viewer</option>
-                    <option value="admin">admin</option>
-                  </select>
-                </td>
-                <td className="nowrap">
-                  <button
-                    type="button"
-                    onClick={() => {
-                      const pw = window.prompt(`New password for ${u.email} (at least ${minLength} characters)`);
-                      if (pw) void act(() => api.updateUser(u.id, { password: pw }), `Password of ${u.email} changed; their other sessions were signed out.`);
-                    }}
-                  >
-                    Set password
-                  </button>{" "}
-                  <button
-                    type="button"
-                    onClick={() => {
-                      if (window.confirm(`Delete ${u.email}?`)) void act(() => api.deleteUser(u.id), `Deleted ${u.email}.`);
-                    }}
-                  >
-                    Delete
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+          ))}
+        </tbody>
+      </ListTable>
     </div>
   );
 }
