@@ -46,7 +46,8 @@
 //    and the bus recovers by itself once the broker is back. A send that timed out MAY still have
 //    been written; the caller retries, so consumers must tolerate duplicates (at-least-once). Errors
 //    about the message itself (too large, invalid) are rethrown as they are, not as unavailable.
-//    createKafkaBus() itself rejects with BusUnavailableError when no broker answers.
+//    createKafkaBus() itself rejects with BusUnavailableError when no broker answers (bounded:
+//    max(10 s, 5 × connectionTimeoutMs), also against a port that accepts and never answers).
 //  - Topics: ensureTopics() creates missing topics (partitions, replicationFactor) and waits for
 //    their leaders; produce() and consume() do the same for topics they have not seen (default
 //    partition count). With `createTopics: false` a missing topic is an error naming it; when the
@@ -153,10 +154,26 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus
   const offCluster = (name: string) => (prefix && name.startsWith(prefix) ? name.slice(prefix.length) : name);
 
   const admin: Admin = kafka.admin({ retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 3 } });
+  // Connect and read the cluster's metadata once, bounded: a refused port fails in a few seconds by
+  // itself, but a broker that accepts connections and never answers would otherwise hold the start for
+  // requestTimeout (30 s) and then fail with kafkajs' "Broker not connected".
+  const connectTimeoutMs = Math.max(10_000, connectionTimeout * 5);
+  let connectTimer: NodeJS.Timeout | undefined;
   try {
-    await admin.connect();
+    await Promise.race([
+      (async () => {
+        await admin.connect();
+        await admin.listTopics();
+      })(),
+      new Promise<never>((_, reject) => {
+        connectTimer = setTimeout(() => reject(new TimeoutError(`no answer within ${connectTimeoutMs} ms`)), connectTimeoutMs);
+      }),
+    ]);
   } catch (error) {
+    void admin.disconnect().catch(() => {});
     throw new BusUnavailableError(`kafka bus: cannot reach brokers ${options.brokers.join(",")}: ${messageOf(error)}`, { cause: error });
+  } finally {
+    clearTimeout(connectTimer);
   }
 
   let closed = false;
