@@ -12,20 +12,14 @@ import type { WorkerRequest, WorkerResponse } from "./worker.ts";
 const MIN_PARALLEL_BATCH = 64;
 
 export class RouterWorkers {
-  private workers: Worker[] = [];
-  private readonly count: number;
+  private readonly workers: Worker[];
   private readonly waiting = new Map<number, { resolve: (r: WorkerResponse) => void; reject: (e: Error) => void }>();
   private readonly rulesIds = new WeakMap<CompiledRules, number>();
   private nextId = 1;
   private nextRulesId = 1;
 
-  /** Threads start on the first batch that needs them: a router without rules never starts one. */
   constructor(size: number) {
-    this.count = size;
-  }
-
-  private start(): void {
-    this.workers = Array.from({ length: this.count }, () => {
+    this.workers = Array.from({ length: size }, () => {
       const w = new Worker(new URL("./worker.ts", import.meta.url));
       w.on("message", (r: WorkerResponse) => {
         const p = this.waiting.get(r.id);
@@ -44,12 +38,12 @@ export class RouterWorkers {
   }
 
   get size(): number {
-    return this.count;
+    return this.workers.length;
   }
 
   /** Whether `route` should be used for this batch (else route it inline). */
   worthIt(rules: CompiledRules, batchSize: number): boolean {
-    return this.count > 0 && !rules.tail && batchSize >= MIN_PARALLEL_BATCH;
+    return this.workers.length > 0 && !rules.tail && batchSize >= MIN_PARALLEL_BATCH;
   }
 
   async route(rules: CompiledRules, batch: readonly BusRecord[], out: Map<string, ProduceMessage[]>, metrics?: RulesMetrics): Promise<{ unparsable: number }> {
@@ -58,7 +52,6 @@ export class RouterWorkers {
       rulesId = this.nextRulesId++;
       this.rulesIds.set(rules, rulesId);
     }
-    if (this.workers.length === 0) this.start();
     const n = this.workers.length;
     const size = Math.ceil(batch.length / n);
     const slices = Array.from({ length: n }, (_, i) => batch.slice(i * size, (i + 1) * size)).filter((s) => s.length > 0);
