@@ -17,7 +17,7 @@ import { cleanCorpus, piiCorpus } from "../rules/corpus.ts";
 import { compileRules } from "../rules/compile.ts";
 import { redactSpan } from "../rules/stages/redact.ts";
 import { mkdtemp, rm } from "node:fs/promises";
-import { availableParallelism, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createBus } from "../lib/bus/index.ts";
 import { TOPICS } from "../lib/bus/types.ts";
@@ -128,7 +128,7 @@ console.log(`  d. the same without its 3 redaction rules: ${fmt(nored.perSec)} s
 console.log(`  cost ratio c vs b: ${(min.perSec / full.perSec).toFixed(2)}×   c vs a: ${(raw.perSec / full.perSec).toFixed(1)}×`);
 
 // 3. the router role over the real embedded bus
-async function routerRole(rules: ReturnType<typeof compileRules> | null, count: number, workers = 0): Promise<number> {
+async function routerRole(rules: ReturnType<typeof compileRules> | null, count: number): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), "tr-router-bench-"));
   const bus = await createBus({ kind: "embedded", dir, partitions: 4 });
   try {
@@ -137,7 +137,7 @@ async function routerRole(rules: ReturnType<typeof compileRules> | null, count: 
       await bus.produce(TOPICS.spans, records.slice(i % records.length, (i % records.length) + 500).map((r) => ({ key: r.key, value: r.value, headers: r.headers })));
     }
     const t0 = performance.now();
-    const consumer = await startRouter({ bus, destinations, logger: createLogger("silent"), rules: new RulesHolder(destinations, rules), workers });
+    const consumer = await startRouter({ bus, destinations, logger: createLogger("silent"), rules: new RulesHolder(destinations, rules) });
     for (;;) {
       const lag = (await bus.lag("router", [TOPICS.spans])).reduce((n, p) => n + p.lag, 0);
       if (lag === 0) break;
@@ -153,12 +153,7 @@ async function routerRole(rules: ReturnType<typeof compileRules> | null, count: 
 }
 const ROLE_SPANS = 20_000;
 await routerRole(twenty, 5000); // warm-up
-const WORKERS = availableParallelism();
-await routerRole(twenty, 5000, WORKERS); // warm-up of the workers' path
 const roleRaw = await routerRole(null, ROLE_SPANS);
 const roleTwenty = await routerRole(twenty, ROLE_SPANS);
-const roleTwentyWorkers = await routerRole(twenty, ROLE_SPANS, WORKERS);
 console.log(`router role on the embedded bus (${ROLE_SPANS.toLocaleString("en-US")} spans, ${destinations.length} destination topics, fsync'd):`);
-console.log(`  no rules: ${fmt(roleRaw)} spans/s`);
-console.log(`  ${ruleCount}-rule set, rules on the main thread: ${fmt(roleTwenty)} spans/s   ratio ${(roleRaw / roleTwenty).toFixed(2)}×`);
-console.log(`  ${ruleCount}-rule set, ${WORKERS} worker threads (the default, one per core): ${fmt(roleTwentyWorkers)} spans/s   ratio ${(roleRaw / roleTwentyWorkers).toFixed(2)}× (target ≤ 2×: ${roleRaw / roleTwentyWorkers <= 2 ? "MET" : "MISSED"})`);
+console.log(`  no rules: ${fmt(roleRaw)} spans/s   ${ruleCount}-rule set: ${fmt(roleTwenty)} spans/s   cost ratio ${(roleRaw / roleTwenty).toFixed(2)}× (target ≤ 2×: ${roleRaw / roleTwenty <= 2 ? "MET" : "MISSED"})`);

@@ -35,8 +35,6 @@ export interface Config {
   rules: Record<string, unknown>;
   dead_letters: { retention: string | number };
   status: { heartbeat_ms: number };
-  /** workers null = one per core, at most 4. */
-  router: { workers: number | null };
 }
 
 export const DEFAULTS: Config = {
@@ -61,5 +59,4 @@ export const DEFAULTS: Config = {
   rules: {},
   dead_letters: { retention: "14d" },
   status: { heartbeat_ms: 5000 },
-  router: { workers: null },
 };

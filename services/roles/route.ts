@@ -6,7 +6,6 @@
 // `rules:` are unchanged (reapplyHistory) — with several routers, change `rules:` in the shared
 // configuration file instead (each router watches its file).
 import { readFile } from "node:fs/promises";
-import { availableParallelism } from "node:os";
 import { TOPICS } from "../../lib/bus/types.ts";
 import { compileRules, RulesError } from "../../rules/compile.ts";
 import { decideReapply, RulesHistory, rulesHash } from "../../rules/history.ts";
@@ -33,7 +32,7 @@ export async function startRouteRole(ctx: RoleContext, options: RouteRoleOptions
   const bus = await ctx.bus();
   let consumer: Awaited<ReturnType<typeof startRouter>>;
   try {
-    consumer = await startRouter({ bus, destinations, logger: logger.child({ component: "router" }), rules, metrics: rulesMetrics, workers: config.router.workers ?? Math.min(4, availableParallelism()) });
+    consumer = await startRouter({ bus, destinations, logger: logger.child({ component: "router" }), rules, metrics: rulesMetrics });
   } catch (err) {
     stopWatching();
     throw err;

@@ -25,7 +25,6 @@ import { applyRules, isPassThrough } from "../../rules/engine.ts";
 import type { RulesMetrics } from "../../rules/metrics.ts";
 import type { RulesHolder } from "../../rules/runtime.ts";
 import { type Clock, systemClock, TailSampler } from "../../rules/stages/sample.ts";
-import { RouterWorkers } from "./workers.ts";
 import type { CompiledRules, SampleDecision } from "../../rules/types.ts";
 
 export interface RouterOptions {
@@ -41,8 +40,6 @@ export interface RouterOptions {
   tailPollMs?: number;
   /** One decision in N is logged at debug level (ids and rule names only). Default 1000. */
   decisionLogEvery?: number;
-  /** Worker threads applying the rules (0 = on the main thread). Rule sets with tail sampling always run on the main thread. */
-  workers?: number;
 }
 
 const PIECE_HEADER = "piece";
@@ -159,7 +156,6 @@ export async function startRouter(opts: RouterOptions): Promise<Consumer> {
   const timer = setInterval(() => void releaseTail("poll"), opts.tailPollMs ?? 500);
   timer.unref();
 
-  const pool = opts.workers ? new RouterWorkers(opts.workers) : undefined;
   const consumer = await bus.consume({
     group: opts.group ?? "router",
     topics: [TOPICS.spans],
@@ -175,10 +171,7 @@ export async function startRouter(opts: RouterOptions): Promise<Consumer> {
       if (rules.tail) tail ??= new TailSampler<BusRecord>(currentRules as () => CompiledRules, clock);
       else if (tail && tail.buffered.spans > 0) await releaseTail("flush");
       const out = new Map<string, ProduceMessage[]>();
-      if (pool?.worthIt(rules, batch.length)) {
-        const { unparsable } = await pool.route(rules, batch, out, opts.metrics);
-        if (unparsable) logger.warn({ records: unparsable }, "span records are not JSON; forwarded unchanged to store only");
-      } else routeBatch(rules, batch, rules.tail ? tail : null, out, hooks);
+      routeBatch(rules, batch, rules.tail ? tail : null, out, hooks);
       if (tail) opts.metrics?.tailBuffered.set(tail.buffered.spans);
       await produceAll(out);
     },
@@ -188,7 +181,6 @@ export async function startRouter(opts: RouterOptions): Promise<Consumer> {
       await consumer.stop();
       clearInterval(timer);
       await releaseTail("flush");
-      await pool?.close();
     },
   };
 }
