@@ -1,15 +1,18 @@
 // The shell: who is signed in, the navigation, and which page the location shows.
-import { useCallback, useEffect, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useState } from "react";
 import { api, setUnauthorizedHandler, type User } from "./api.ts";
-import { Analytics } from "./pages/Analytics.tsx";
-import { Destinations } from "./pages/Destinations.tsx";
-import { FailedDeliveries } from "./pages/FailedDeliveries.tsx";
 import { Login } from "./pages/Login.tsx";
-import { Rules } from "./pages/Rules.tsx";
 import { SessionList, SessionView } from "./pages/Sessions.tsx";
 import { Traces } from "./pages/Traces.tsx";
-import { Users } from "./pages/Users.tsx";
 import { TraceView } from "./pages/TraceView.tsx";
+
+// Pages loaded on first visit: the charts library and the management pages stay out of the bundle a
+// trace link has to load before it can show the trace.
+const Analytics = lazy(() => import("./pages/Analytics.tsx").then((m) => ({ default: m.Analytics })));
+const Destinations = lazy(() => import("./pages/Destinations.tsx").then((m) => ({ default: m.Destinations })));
+const FailedDeliveries = lazy(() => import("./pages/FailedDeliveries.tsx").then((m) => ({ default: m.FailedDeliveries })));
+const Rules = lazy(() => import("./pages/Rules.tsx").then((m) => ({ default: m.Rules })));
+const Users = lazy(() => import("./pages/Users.tsx").then((m) => ({ default: m.Users })));
 import { linkClick, navigate, useLocation } from "./router.ts";
 
 const NAV = [
@@ -94,7 +97,9 @@ export function App() {
           </button>
         </div>
       </header>
-      <main>{page}</main>
+      <main>
+        <Suspense fallback={<p className="muted">Loading…</p>}>{page}</Suspense>
+      </main>
     </div>
   );
 }
