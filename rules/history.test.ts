@@ -63,6 +63,18 @@ describe("RulesHistory", () => {
     expect(JSON.parse(lines[1])).toMatchObject({ revision: 2, who: "project:default", yaml: "x: 2\n", base_hash: "h0", time: expect.any(String) });
   });
 
+  it("keeps the file bounded: compacted to the newest entries, revisions continue", async () => {
+    const h = new RulesHistory(dir, { keep: 5 });
+    for (let i = 1; i <= 23; i++) await h.append({ who: "user:a@example.test", rules: { sampling: [{ name: `r${i}`, keep: 1 }] }, base_hash: "x" });
+    const lines = (await readFile(join(dir, "rules-history.jsonl"), "utf8")).trim().split("\n");
+    expect(lines.length).toBeGreaterThanOrEqual(5);
+    expect(lines.length).toBeLessThan(10);
+    expect((await h.latest())?.revision).toBe(23);
+    expect((await new RulesHistory(dir, { keep: 5 }).list(100)).map((e) => e.revision)).toEqual(Array.from({ length: lines.length }, (_, i) => 23 - i));
+    const again = await new RulesHistory(dir, { keep: 5 }).append({ who: "user:b@example.test", rules: {}, base_hash: "y" });
+    expect(again.revision).toBe(24);
+  });
+
   it("decideReapply: the newest change when its base hash is the file's, else the file wins", () => {
     const e = { revision: 4, time: "t", who: "w", rules: {}, base_hash: "h1" };
     expect(decideReapply(undefined, "h1")).toEqual({ action: "none" });

@@ -9,7 +9,7 @@
 // logged.
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { appendFile, mkdir, readFile } from "node:fs/promises";
+import { appendFile, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
 export interface RulesHistoryEntry {
@@ -48,11 +48,15 @@ export function rulesHash(doc: unknown): string {
 export class RulesHistory {
   readonly file: string;
   private last: number | undefined;
+  private lines: number | undefined;
+  /** Entries kept when the file is compacted (it is rewritten once it holds twice as many). */
+  readonly keep: number;
   /** Appends run one after the other (revision numbers stay unique within the process). */
   private chain: Promise<unknown> = Promise.resolve();
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, options: { keep?: number } = {}) {
     this.file = join(dataDir, HISTORY_FILE);
+    this.keep = options.keep ?? 500;
   }
 
   /** Every entry, oldest first. Unparseable lines (a torn last write) are skipped. */
@@ -83,17 +87,35 @@ export class RulesHistory {
   /** Appends an accepted change; returns the entry with its revision. */
   append(entry: Omit<RulesHistoryEntry, "revision" | "time"> & { time?: string }): Promise<RulesHistoryEntry> {
     const run = async () => {
-      if (this.last === undefined) this.last = (await this.latest())?.revision ?? 0;
+      if (this.last === undefined || this.lines === undefined) {
+        const all = await this.readAll();
+        this.last = all.at(-1)?.revision ?? 0;
+        this.lines = all.length;
+      }
       const full: RulesHistoryEntry = { revision: this.last + 1, time: entry.time ?? new Date().toISOString(), who: entry.who, rules: entry.rules, base_hash: entry.base_hash };
       if (entry.yaml !== undefined) full.yaml = entry.yaml;
       await mkdir(dirname(this.file), { recursive: true });
       await appendFile(this.file, `${JSON.stringify(full)}\n`, { mode: 0o600 });
       this.last = full.revision;
+      this.lines++;
+      if (this.lines >= 2 * this.keep) await this.compact();
       return full;
     };
     const p = this.chain.then(run, run);
     this.chain = p.catch(() => {});
     return p;
+  }
+
+  /**
+   * Keeps the newest `keep` entries: written to a temporary file and renamed over the history, so a
+   * crash leaves either the old file or the new one, never a torn one.
+   */
+  private async compact(): Promise<void> {
+    const kept = (await this.readAll()).slice(-this.keep);
+    const tmp = `${this.file}.tmp`;
+    await writeFile(tmp, kept.map((e) => `${JSON.stringify(e)}\n`).join(""), { mode: 0o600 });
+    await rename(tmp, this.file);
+    this.lines = kept.length;
   }
 }
 
