@@ -84,7 +84,9 @@ interface Item {
   ticket: Ticket;
 }
 
-type Outcome = { ok: true } | { ok: false; letter: Omit<DeadLetter, "destination" | "spans"> } | { ok: false; partial: PartialFailureError };
+type Letter = Omit<DeadLetter, "destination" | "spans">;
+
+type Outcome = { ok: true } | { ok: false; letter: Letter } | { ok: false; partial: PartialFailureError };
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -175,12 +177,7 @@ export function createDelivery<R>(adapter: DestinationAdapter<R>, options: Deliv
       groups.map(async (g) => {
         if ("error" in g) {
           const at = clock.now();
-          await deadLetter(g.spans, {
-            error: { class: "mapping", code: codeOf(g.error), message: `not retryable: ${messageOf(g.error)}` },
-            attempts: 0,
-            first_attempt_at: iso(at),
-            last_attempt_at: iso(at),
-          });
+          await deadLetter(g.spans, letterOf("mapping", `not retryable: ${messageOf(g.error)}`, g.error, 0, at, at));
           return;
         }
         await deliverGroup(g.spans, g.request, { first: clock.now(), sent: 0 });
@@ -207,7 +204,7 @@ export function createDelivery<R>(adapter: DestinationAdapter<R>, options: Deliv
     const retry: CanonicalSpan[] = [];
     let retryError: DeliveryError | undefined;
     const letters: Array<Promise<void>> = [];
-    const at = iso(clock.now());
+    const at = clock.now();
     for (const f of outcome.partial.failures) {
       const failed = f.keys.filter((k) => byKey.has(k) && !refused.has(k));
       for (const k of failed) refused.add(k);
@@ -218,14 +215,7 @@ export function createDelivery<R>(adapter: DestinationAdapter<R>, options: Deliv
         retryError = f.error;
         continue;
       }
-      letters.push(
-        deadLetter(group, {
-          error: { class: classOf(f.error), code: f.error.code, message: `not retryable: ${f.error.message}`, ...(f.error.status === undefined ? {} : { status: f.error.status }) },
-          attempts: history.sent,
-          first_attempt_at: iso(history.first),
-          last_attempt_at: at,
-        }),
-      );
+      letters.push(deadLetter(group, letterOf(classOf(f.error), `not retryable: ${f.error.message}`, f.error, history.sent, history.first, at)));
     }
     metrics.delivered.inc(label, spans.length - refused.size);
     totals.delivered += spans.length - refused.size;
@@ -233,12 +223,8 @@ export function createDelivery<R>(adapter: DestinationAdapter<R>, options: Deliv
     if (retry.length === 0) return;
     const delay = nextDelay(retryError, history.sent, history.first + options.retry.window_ms);
     if (delay === undefined) {
-      await deadLetter(retry, {
-        error: { class: "transient", code: retryError!.code, message: `retries exhausted after ${history.sent} attempts / ${formatSeconds(clock.now() - history.first)}: ${retryError!.message}` },
-        attempts: history.sent,
-        first_attempt_at: iso(history.first),
-        last_attempt_at: at,
-      });
+      const message = `retries exhausted after ${history.sent} attempts / ${formatSeconds(clock.now() - history.first)}: ${retryError!.message}`;
+      await deadLetter(retry, letterOf("transient", message, retryError, history.sent, history.first, at));
       return;
     }
     metrics.retried.inc(label);
@@ -248,7 +234,7 @@ export function createDelivery<R>(adapter: DestinationAdapter<R>, options: Deliv
     await Promise.all(
       mapIsolating(retry).map((g) =>
         "error" in g
-          ? deadLetter(g.spans, { error: { class: "mapping", code: codeOf(g.error), message: `not retryable: ${messageOf(g.error)}` }, attempts: history.sent, first_attempt_at: iso(history.first), last_attempt_at: at })
+          ? deadLetter(g.spans, letterOf("mapping", `not retryable: ${messageOf(g.error)}`, g.error, history.sent, history.first, at))
           : deliverGroup(g.spans, g.request, history),
       ),
     );
@@ -276,7 +262,7 @@ export function createDelivery<R>(adapter: DestinationAdapter<R>, options: Deliv
     }
   }
 
-  async function deadLetter(spans: CanonicalSpan[], letter: Omit<DeadLetter, "destination" | "spans">): Promise<void> {
+  async function deadLetter(spans: CanonicalSpan[], letter: Letter): Promise<void> {
     // If the sink fails, this rejects and the batch's `deliver` rejects: the spans stay on the bus.
     await deps.deadLetters.put({ destination: name, spans, ...letter });
     metrics.deadLettered.inc({ destination: name, class: letter.error.class }, spans.length);
@@ -326,15 +312,7 @@ export function createDelivery<R>(adapter: DestinationAdapter<R>, options: Deliv
     let partial: PartialFailureError | undefined;
     let lastError: unknown;
     let last = first;
-    const giveUp = (cls: ErrorClass, message: string, err: unknown): Outcome => ({
-      ok: false,
-      letter: {
-        error: { class: cls, code: codeOf(err), message, ...(statusOf(err) === undefined ? {} : { status: statusOf(err) }) },
-        attempts: sent,
-        first_attempt_at: iso(first),
-        last_attempt_at: iso(last),
-      },
-    });
+    const giveUp = (cls: ErrorClass, message: string, err: unknown): Outcome => ({ ok: false, letter: letterOf(cls, message, err, sent, first, last) });
     try {
       await pRetry(
         async () => {
@@ -467,6 +445,12 @@ class LatencyWindow {
     const sorted = [...this.values].sort((a, b) => a - b);
     return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)];
   }
+}
+
+/** Why and when spans were given up: `err` (the last error) supplies the code and the vendor's status. */
+function letterOf(cls: ErrorClass, message: string, err: unknown, attempts: number, firstMs: number, lastMs: number): Letter {
+  const status = statusOf(err);
+  return { error: { class: cls, code: codeOf(err), message, ...(status === undefined ? {} : { status }) }, attempts, first_attempt_at: iso(firstMs), last_attempt_at: iso(lastMs) };
 }
 
 function codeOf(err: unknown): string {

@@ -1,6 +1,7 @@
 // Copies the bus topic `dlq` into the store's `dead_letters` table (consumer group "dlq.store"; the
 // offsets are committed only after the insert, so a crash re-inserts — the same letter id twice is one
 // row after FINAL). Runs in the process that owns the store (the explorer role).
+import { parseDuration } from "../../destinations/_delivery/index.ts";
 import { type Bus, type Consumer, TOPICS } from "../bus/types.ts";
 import type { SqlClient } from "../store/types.ts";
 import type { Logger } from "../telemetry/logger.ts";
@@ -9,7 +10,10 @@ import { insertLetters } from "./table.ts";
 
 export const DLQ_LOG_GROUP = "dlq.store";
 
-export async function startDeadLetterLog(bus: Bus, sql: SqlClient, retentionMs: number, logger: Logger): Promise<Consumer> {
+/** `retention` is the config's `dead_letters.retention` ("14d" or ms). */
+export async function startDeadLetterLog(bus: Bus, sql: SqlClient, retention: string | number, logger: Logger): Promise<Consumer> {
+  const retentionMs = parseDuration(retention);
+  if (retentionMs === undefined) throw new Error(`dead_letters.retention "${retention}" is not a duration (e.g. "14d")`);
   await bus.ensureTopics([{ name: TOPICS.dlq }]);
   return bus.consume({
     group: DLQ_LOG_GROUP,

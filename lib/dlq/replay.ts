@@ -36,7 +36,9 @@ export async function replayLetters(sql: SqlClient, bus: Bus, configured: string
   for (const letter of letters) {
     const target = request.to ?? letter.destination;
     if (!configured.includes(target)) throw new ReplayTargetError(target, configured);
-    byTarget.set(target, [...(byTarget.get(target) ?? []), letter]);
+    const group = byTarget.get(target);
+    if (group) group.push(letter);
+    else byTarget.set(target, [letter]);
   }
   let spans = 0;
   for (const [target, group] of byTarget) {

@@ -1,7 +1,7 @@
 // The failed-delivery log in the store (`dead_letters`, migration 005): written from the bus topic
 // `dlq` (log.ts), read by the deliveries API and replay. State changes are new rows with a higher
 // version (ReplacingMergeTree); every read uses FINAL, so a letter is always seen in its latest state.
-import { toClickHouseTime } from "../store/span-row.ts";
+import { fromClickHouseTime, toClickHouseTime } from "../store/span-row.ts";
 import type { QueryParams, SqlClient } from "../store/types.ts";
 import type { CanonicalSpan } from "../span/types.ts";
 import type { DeadLetterRecord } from "./letter.ts";
@@ -25,9 +25,6 @@ export interface LetterFilter {
 /** Epoch ms as the row version: a later state change always wins. */
 const versionNow = (now: number) => now * 1000 + Math.floor(Math.random() * 1000);
 
-function chTime(iso: string): string {
-  return toClickHouseTime(iso);
-}
 
 export async function insertLetters(sql: SqlClient, records: DeadLetterRecord[], retentionMs: number, now = Date.now()): Promise<void> {
   if (records.length === 0) return;
@@ -42,9 +39,9 @@ export async function insertLetters(sql: SqlClient, records: DeadLetterRecord[],
       error_message: r.error.message,
       error_status: r.error.status ?? null,
       attempts: r.attempts,
-      first_attempt_at: chTime(r.first_attempt_at),
-      last_attempt_at: chTime(r.last_attempt_at),
-      dead_lettered_at: chTime(r.dead_lettered_at),
+      first_attempt_at: toClickHouseTime(r.first_attempt_at),
+      last_attempt_at: toClickHouseTime(r.last_attempt_at),
+      dead_lettered_at: toClickHouseTime(r.dead_lettered_at),
       span_count: r.spans.length,
       trace_ids: [...new Set(r.spans.map((s) => s.trace_id))],
       spans: JSON.stringify(r.spans),
@@ -52,7 +49,7 @@ export async function insertLetters(sql: SqlClient, records: DeadLetterRecord[],
       status: "failed",
       replayed_at: null,
       replayed_to: null,
-      expires_at: chTime(new Date(Date.parse(r.dead_lettered_at) + retentionMs).toISOString()).slice(0, 19),
+      expires_at: toClickHouseTime(new Date(Date.parse(r.dead_lettered_at) + retentionMs).toISOString()).slice(0, 19),
       version: versionNow(now),
     })),
   );
@@ -89,6 +86,8 @@ export interface ListOptions {
   /** Keyset position: rows strictly older than (time, id). */
   before?: { time: string; id: string };
   withSpans?: boolean;
+  /** Only the spans' ids (extracted in the engine, the payloads stay there). */
+  withSpanIds?: boolean;
 }
 
 /** Newest first. */
@@ -102,7 +101,8 @@ export async function listLetters(sql: SqlClient, filter: LetterFilter, options:
     params.before_id = options.before.id;
   }
   const rows = await sql.query(
-    `SELECT ${COLUMNS}${options.withSpans ? ", spans" : ""} FROM dead_letters FINAL WHERE ${cond}
+    `SELECT ${COLUMNS}${options.withSpans ? ", spans" : ""}${options.withSpanIds ? ", arrayMap(x -> JSONExtractString(x, 'span_id'), JSONExtractArrayRaw(spans)) AS span_ids" : ""}
+     FROM dead_letters FINAL WHERE ${cond}
      ORDER BY dead_lettered_at DESC, id DESC LIMIT {limit:UInt32}`,
     params,
   );
@@ -121,7 +121,7 @@ export async function countLetters(sql: SqlClient, filter: LetterFilter): Promis
 /** Records that letters were replayed (to `destination`): the same rows, status replayed, a higher version. */
 export async function markReplayed(sql: SqlClient, project: string, ids: string[], destination: string, now = Date.now()): Promise<void> {
   if (ids.length === 0) return;
-  const at = chTime(new Date(now).toISOString());
+  const at = toClickHouseTime(new Date(now).toISOString());
   await sql.command(
     `INSERT INTO dead_letters
      SELECT id, project_id, destination, error_class, error_code, error_message, error_status, attempts,
@@ -134,23 +134,23 @@ export async function markReplayed(sql: SqlClient, project: string, ids: string[
 }
 
 function toRow(r: Record<string, unknown>): LetterRow {
-  const time = (v: unknown) => `${String(v).replace(" ", "T")}Z`;
   return {
     id: String(r.id),
     project_id: String(r.project_id),
     destination: String(r.destination),
     error: { class: String(r.error_class), code: String(r.error_code), message: String(r.error_message), status: r.error_status === null ? null : Number(r.error_status) },
     attempts: Number(r.attempts),
-    first_attempt_at: time(r.first_attempt_at),
-    last_attempt_at: time(r.last_attempt_at),
-    dead_lettered_at: time(r.dead_lettered_at),
+    first_attempt_at: fromClickHouseTime(r.first_attempt_at),
+    last_attempt_at: fromClickHouseTime(r.last_attempt_at),
+    dead_lettered_at: fromClickHouseTime(r.dead_lettered_at),
     span_count: Number(r.span_count),
     trace_ids: r.trace_ids as string[],
     replay_of: r.replay_of as string[],
     status: String(r.status) as LetterStatus,
-    replayed_at: r.replayed_at === null || r.replayed_at === undefined ? null : time(r.replayed_at),
+    replayed_at: r.replayed_at === null || r.replayed_at === undefined ? null : fromClickHouseTime(r.replayed_at),
     replayed_to: r.replayed_to === null || r.replayed_to === undefined ? null : String(r.replayed_to),
-    expires_at: time(r.expires_at),
+    expires_at: fromClickHouseTime(r.expires_at),
     ...(r.spans === undefined ? {} : { spans: JSON.parse(String(r.spans)) as CanonicalSpan[] }),
+    ...(r.span_ids === undefined ? {} : { span_ids: r.span_ids as string[] }),
   };
 }

@@ -21,6 +21,8 @@ export interface LetterRow {
   replayed_to: string | null;
   expires_at: string;
   spans?: CanonicalSpan[];
+  /** With `withSpanIds`: the ids of the spans, without their payloads. */
+  span_ids?: string[];
 }
 
 /** The answer of POST {prefix}/deliveries/replay (replay.ts). */

@@ -12,6 +12,8 @@ export interface DeliveryTarget {
   deliver(batch: BusRecord[]): Promise<void>;
   /** What the status heartbeat reports (status.ts). */
   stats(): Partial<DeliveryStats>;
+  /** Calls back on every breaker transition (targets without a breaker leave it out). */
+  onBreakerChange?(listener: () => void): void;
   /** Flushes and waits up to graceMs; what has not settled stays on the bus. */
   close?(graceMs: number): Promise<void>;
 }

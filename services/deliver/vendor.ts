@@ -2,7 +2,7 @@
 // bus records → canonical spans → createDelivery (batching, breaker, retries, dead letters). Records a
 // replay produced carry the letter they came from; the dead-letter sink learns it here, so a span that
 // fails again returns to the DLQ with its history.
-import { type DeadLetterSink, type Delivery, createDelivery } from "../../destinations/_delivery/index.ts";
+import { type DeadLetterSink, createDelivery } from "../../destinations/_delivery/index.ts";
 import { DESTINATION_MODULES } from "../../destinations/index.ts";
 import type { BusRecord } from "../../lib/bus/types.ts";
 import { REPLAY_OF_HEADER } from "../../lib/dlq/letter.ts";
@@ -18,7 +18,7 @@ export interface VendorTargetDeps {
   logger: Logger;
 }
 
-export function vendorTarget(name: string, block: { type: string; [key: string]: unknown }, deps: VendorTargetDeps): DeliveryTarget & { delivery: Delivery } {
+export function vendorTarget(name: string, block: { type: string; [key: string]: unknown }, deps: VendorTargetDeps): DeliveryTarget {
   const module = DESTINATION_MODULES[block.type];
   if (!module) throw new Error(`destination "${name}": unknown type "${block.type}"`);
   const { type: _type, ...raw } = block;
@@ -27,7 +27,6 @@ export function vendorTarget(name: string, block: { type: string; [key: string]:
   return {
     name,
     type: block.type,
-    delivery,
     async deliver(batch: BusRecord[]) {
       const spans = batch.map((r) => {
         const span = parseSpanJson(r.value.toString("utf8"));
@@ -38,6 +37,7 @@ export function vendorTarget(name: string, block: { type: string; [key: string]:
       await delivery.deliver(spans);
     },
     stats: () => delivery.stats(),
+    onBreakerChange: (listener) => delivery.onBreakerChange(() => listener()),
     close: (graceMs) => delivery.close({ graceMs }),
   };
 }

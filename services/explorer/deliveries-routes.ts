@@ -10,7 +10,6 @@
 // Mounted at /api/v1 (project keys) and /ui/api/v1 (signed-in users; replay needs the admin role).
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Bus } from "../../lib/bus/types.ts";
-import { parseDuration } from "../../destinations/_delivery/index.ts";
 import { ReplayTargetError, replayLetters } from "../../lib/dlq/replay.ts";
 import { countLetters, type LetterFilter, listLetters } from "../../lib/dlq/table.ts";
 import { TracerelayError } from "../../lib/errors.ts";
@@ -127,11 +126,4 @@ export async function deliveriesRoutes(app: FastifyInstance, deps: DeliveriesDep
       throw err;
     }
   });
-}
-
-/** The retention setting in ms (config `dead_letters.retention`). */
-export function retentionMs(retention: string | number): number {
-  const ms = parseDuration(retention);
-  if (ms === undefined) throw new Error(`dead_letters.retention "${retention}" is not a duration (e.g. "14d")`);
-  return ms;
 }

@@ -4,7 +4,7 @@
 // (no deliver process runs it, or it is down).
 import { type Bus, type Consumer, TOPICS } from "../../lib/bus/types.ts";
 import type { SqlClient } from "../../lib/store/types.ts";
-import { toClickHouseTime } from "../../lib/store/span-row.ts";
+import { fromClickHouseTime, toClickHouseTime } from "../../lib/store/span-row.ts";
 import type { Logger } from "../../lib/telemetry/logger.ts";
 import type { Heartbeat } from "../deliver/status.ts";
 import type { DestinationStatus } from "./queries/types.ts";
@@ -65,7 +65,7 @@ export async function destinationsStatus(sql: SqlClient, configured: Record<stri
     { project },
   );
   const openBy = new Map(open.map((r) => [String(r.destination), { spans: Number(r.spans), letters: Number(r.letters) }]));
-  const chMs = (v: unknown) => Date.parse(`${String(v).replace(" ", "T")}Z`);
+  const chMs = (v: unknown) => Date.parse(fromClickHouseTime(v));
 
   return Object.entries(configured).map(([name, { type }]) => {
     const live = latest.filter((r) => r.destination === name && now - chMs(r.last_at) <= STALE_MS);

@@ -23,12 +23,12 @@ export async function traceDeliveries(
   status: readonly DestinationStatus[],
   rules: CompiledRules | null | undefined,
 ): Promise<TraceDeliveries> {
-  const letters = await listLetters(sql, { project, traceId, status: "all" }, { limit: 1000, withSpans: true });
+  const letters = await listLetters(sql, { project, traceId, status: "all" }, { limit: 1000, withSpanIds: true });
   // newest first: the first letter seen for (span, destination) is the latest
   const latest = new Map<string, (typeof letters)[number]>();
   for (const letter of letters) {
-    for (const s of letter.spans ?? []) {
-      const key = `${s.span_id}\u0000${letter.destination}`;
+    for (const spanId of letter.span_ids ?? []) {
+      const key = `${spanId}\u0000${letter.destination}`;
       if (!latest.has(key)) latest.set(key, letter);
     }
   }

@@ -33,7 +33,6 @@ export async function startDeliverRole(ctx: RoleContext, options: DeliverRoleOpt
   await bus.ensureTopics([{ name: TOPICS.dlq }, { name: TOPICS.status }]);
   const deadLetters = new BusDeadLetterSink(bus);
   const targets: DeliveryTarget[] = [];
-  const breakerListeners: Array<(listener: () => void) => void> = [];
   for (const name of names) {
     const block = config.destinations[name];
     const child = logger.child({ component: "deliver", destination: name });
@@ -41,14 +40,13 @@ export async function startDeliverRole(ctx: RoleContext, options: DeliverRoleOpt
       const writer = createSpanWriter(await ctx.store(), { priceOverrides: config.pricing.models });
       targets.push(storeDestination(name, writer, ctx.metrics, child));
     } else {
-      const target = vendorTarget(name, block, { registry: ctx.metrics.registry, deadLetters, logger: child });
-      breakerListeners.push((l) => target.delivery.onBreakerChange(() => l()));
-      targets.push(target);
+      targets.push(vendorTarget(name, block, { registry: ctx.metrics.registry, deadLetters, logger: child }));
     }
   }
   const consumers = await startDelivery(bus, targets, logger.child({ component: "deliver" }));
   const heartbeats = startHeartbeats(bus, targets, config.status.heartbeat_ms, logger.child({ component: "status" }));
-  for (const on of breakerListeners) on(() => void heartbeats.beat());
+  // A breaker change is reported at once, not at the next heartbeat.
+  for (const t of targets) t.onBreakerChange?.(() => void heartbeats.beat());
   return {
     name: "deliver",
     lagGroups: names.map((n) => ({ group: `deliver.${n}`, topic: TOPICS.deliver(n) })),

@@ -6,7 +6,6 @@
 // `deliver --destination store`), so the explorer runs in that process (`--with explorer`).
 import { startDeadLetterLog } from "../../lib/dlq/log.ts";
 import { TOPICS } from "../../lib/bus/types.ts";
-import { retentionMs } from "../explorer/deliveries-routes.ts";
 import { STATUS_LOG_GROUP, startStatusLog } from "../explorer/destinations.ts";
 import { DLQ_LOG_GROUP } from "../../lib/dlq/log.ts";
 import type { RoleContext, StartedRole } from "./context.ts";
@@ -15,8 +14,7 @@ export async function startExplorerRole(ctx: RoleContext): Promise<StartedRole> 
   const store = await ctx.store();
   const bus = await ctx.bus();
   const logger = ctx.logger.child({ component: "explorer" });
-  const retention = retentionMs(ctx.config.dead_letters.retention);
-  const dlq = await startDeadLetterLog(bus, store.sql, retention, logger);
+  const dlq = await startDeadLetterLog(bus, store.sql, ctx.config.dead_letters.retention, logger);
   const status = await startStatusLog(bus, store.sql, logger);
   return {
     name: "explorer",

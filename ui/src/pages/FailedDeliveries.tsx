@@ -291,7 +291,10 @@ export function FailedDeliveries({ search, user }: { search: URLSearchParams; us
 
   const replayAll = async () => {
     setResult(null);
-    const filter = replayFilter(f);
+    // Bounded to the letters that exist now, as `tracerelay replay` does: letters that fail again
+    // come back as new failed letters and would otherwise match again.
+    const filter = { ...replayFilter(f) };
+    filter.to ??= new Date().toISOString();
     let expected = 0;
     try {
       const first = await api.failedDeliveries({ ...replayFilter(f), status: "failed", limit: 1 });
@@ -309,15 +312,13 @@ export function FailedDeliveries({ search, user }: { search: URLSearchParams; us
     let spans = 0;
     setProgress({ done, total: expected, spans, label: "Replaying all matching letters" });
     try {
-      // Stop when nothing remains, a page replays nothing, or as many letters as matched at the start
-      // were replayed (letters that fail again come back as new failed letters and would match again).
       for (;;) {
-        const r = await api.replay({ filter, limit: Math.min(REPLAY_PAGE, expected - done), ...(replayTo ? { replay_to: replayTo } : {}) });
+        const r = await api.replay({ filter, limit: REPLAY_PAGE, ...(replayTo ? { replay_to: replayTo } : {}) });
         done += r.replayed_letters;
         spans += r.replayed_spans;
         for (const [d, n] of Object.entries(r.destinations)) per[d] = (per[d] ?? 0) + n;
         setProgress({ done, total: Math.max(expected, done), spans, label: "Replaying all matching letters" });
-        if (r.remaining === 0 || r.replayed_letters === 0 || done >= expected) break;
+        if (r.remaining === 0 || r.replayed_letters === 0) break;
       }
       setResult({ ok: true, text: summarize(done, spans, per) });
     } catch (e) {
