@@ -135,6 +135,9 @@ export function compileRules(doc: unknown, opts: CompileOptions): CompiledRules 
       return { name: r.name, when: compileCondition(r.when), to: r.to, continue: r.continue ?? false };
     });
   }
+  // `default_route` without `routes:` sends every kept span there (no route can match); without
+  // either, every destination gets every span
+  if (!rules.routes && rules.default_route !== undefined) routes = [];
   let defaultRoute: string[];
   const dr = rules.default_route ?? "store";
   if (dr === "drop") defaultRoute = [];

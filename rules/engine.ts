@@ -111,6 +111,13 @@ function redactedFor(
 }
 
 /** Rules that change nothing: every destination receives every span as it is. */
-export function isPassThrough(rules: CompiledRules): boolean {
-  return rules.sampling.length === 0 && rules.redaction.length === 0 && rules.routes === null && rules.transforms.length === 0;
+/**
+ * The destinations every span goes to, unchanged, when no stage needs to read a span (no sampling,
+ * redaction, transforms or route conditions): the router then forwards the records' bytes as they are.
+ * Null when the rules must look at each span.
+ */
+export function staticRoute(rules: CompiledRules): readonly string[] | null {
+  if (rules.sampling.length || rules.redaction.length || rules.transforms.length) return null;
+  if (rules.routes === null) return rules.destinations;
+  return rules.routes.length === 0 ? rules.defaultRoute : null;
 }

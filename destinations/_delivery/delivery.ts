@@ -17,7 +17,7 @@
 // N attempts / S s: …" (retry window over), "breaker open for <name>: …" (window over while open).
 import pRetry, { AbortError } from "p-retry";
 import type { Registry } from "prom-client";
-import { spanJson } from "../../lib/span/json.ts";
+import { spanBytes } from "../../lib/span/json.ts";
 import type { CanonicalSpan } from "../../lib/span/types.ts";
 import { type Breaker, createBreaker, isBreakerOpen } from "./breaker.ts";
 import { type Clock, sleep, systemClock } from "./clock.ts";
@@ -397,7 +397,7 @@ export function createDelivery<R>(adapter: DestinationAdapter<R>, options: Deliv
         const ticket: Ticket = { remaining: spans.length, settled: false, resolve, reject };
         pendingSpans += spans.length;
         metrics.pendingSpans.set(label, pendingSpans);
-        for (const span of spans) add({ span, bytes: Buffer.byteLength(spanJson(span)), ticket });
+        for (const span of spans) add({ span, bytes: spanBytes(span).length, ticket });
       });
     },
     flush,

@@ -1,8 +1,10 @@
 // HTTP helpers every HTTP destination's client shares, so that 408/429/5xx/4xx/network are classified
 // the same way everywhere (DESIGN.md "Delivery semantics"):
 //   2xx → delivered · 408, 429, 5xx → RetryableError (with Retry-After) · other 4xx → PermanentError
-//   fetch rejections (refused, reset, DNS) → RetryableError TR_DELIVERY_NETWORK
+//   network failures (refused, reset, DNS) → RetryableError TR_DELIVERY_NETWORK
 //   the helper's per-request timeout → RetryableError TR_DELIVERY_TIMEOUT (set by the helper)
+import { Agent as HttpAgent, request as httpRequest } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { PermanentError, RetryableError } from "./errors.ts";
 
 const MAX_REASON_CHARS = 500;
@@ -25,17 +27,17 @@ export function throwForStatus(status: number, reason: string, retryAfterHeader:
   if (status === 408 || status === 429 || status >= 500) {
     throw new RetryableError(message, { status, retryAfterMs: parseRetryAfter(retryAfterHeader, nowMs) });
   }
-  // 1xx/3xx are unexpected from an API endpoint (fetch follows redirects): treat as a permanent misconfiguration.
+  // 1xx/3xx are unexpected from an API endpoint (redirects are not followed): a permanent misconfiguration.
   throw new PermanentError(message, { status });
 }
 
 /**
- * Wraps a fetch rejection. The helper owns the per-request timeout: when it aborted the request it
+ * Wraps a network failure. The helper owns the per-request timeout: when it aborted the request it
  * replaces whatever the client threw with TR_DELIVERY_TIMEOUT, so clients need not tell aborts apart.
  */
 export function networkError(err: unknown): RetryableError {
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
-  const detail = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+  const detail = cause?.code ?? cause?.message ?? (err as { code?: string })?.code ?? (err instanceof Error ? err.message : String(err));
   return new RetryableError(`network error: ${detail}`, { code: "TR_DELIVERY_NETWORK", cause: err });
 }
 
@@ -49,22 +51,37 @@ export interface PostResult {
   text(): string;
 }
 
+// node:http rather than fetch: fetch copies a request body twice on its way to the socket (a Web
+// streams round trip), which at several destinations × every span was a visible share of the deliver
+// side's CPU. Connections are kept alive per origin; redirects are not followed (an API endpoint that
+// redirects is misconfigured: the 3xx is a permanent error naming it).
+const agents = { "http:": new HttpAgent({ keepAlive: true }), "https:": new HttpsAgent({ keepAlive: true }) };
+
 /**
  * POSTs and reads the whole response. A refused/reset connection, or a body that breaks after a non-2xx
  * status, throws a RetryableError (networkError); the caller classifies the status (throwForStatus).
  */
-export async function post(url: string, init: { headers: Record<string, string>; body: string | Uint8Array; signal: AbortSignal }): Promise<PostResult> {
-  let response: Response;
-  try {
-    response = await fetch(url, { method: "POST", headers: init.headers, body: init.body, signal: init.signal });
-  } catch (err) {
-    throw networkError(err);
-  }
-  let body = new Uint8Array(0);
-  try {
-    body = new Uint8Array(await response.arrayBuffer());
-  } catch (err) {
-    if (!response.ok) throw networkError(err);
-  }
-  return { status: response.status, ok: response.ok, headers: response.headers, body, text: () => Buffer.from(body).toString("utf8") };
+export function post(url: string, init: { headers: Record<string, string>; body: string | Uint8Array; signal: AbortSignal }): Promise<PostResult> {
+  const target = new URL(url);
+  const request = target.protocol === "https:" ? httpsRequest : target.protocol === "http:" ? httpRequest : undefined;
+  if (!request) return Promise.reject(new PermanentError(`unsupported URL scheme ${target.protocol} (http: or https:)`));
+  const body = typeof init.body === "string" ? Buffer.from(init.body, "utf8") : init.body;
+  return new Promise<PostResult>((resolve, reject) => {
+    const req = request(target, { method: "POST", headers: { ...init.headers, "content-length": String(body.byteLength) }, signal: init.signal, agent: agents[target.protocol as "http:" | "https:"] }, (res) => {
+      const chunks: Buffer[] = [];
+      const status = res.statusCode ?? 0;
+      const ok = status >= 200 && status < 300;
+      const done = (bytes: Buffer) => {
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+        resolve({ status, ok, headers, body: bytes, text: () => bytes.toString("utf8") });
+      };
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => done(Buffer.concat(chunks)));
+      res.on("error", (err) => (ok ? done(Buffer.alloc(0)) : reject(networkError(err))));
+      res.on("aborted", () => (ok ? done(Buffer.alloc(0)) : reject(networkError(new Error("response aborted")))));
+    });
+    req.on("error", (err) => reject(networkError(err)));
+    req.end(body);
+  });
 }

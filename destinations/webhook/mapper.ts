@@ -7,14 +7,15 @@
 // or replayed batch carries the same key and the receiver can drop it. Signing happens in the client,
 // per attempt, because the signed timestamp must be fresh (receivers accept ±300 s).
 import { createHash } from "node:crypto";
-import { spanJson } from "../../lib/span/json.ts";
+import { spanBytes } from "../../lib/span/json.ts";
 import type { CanonicalSpan } from "../../lib/span/types.ts";
 import { MappingError } from "../_delivery/index.ts";
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
 
 export interface WebhookRequest {
-  body: string;
+  /** UTF-8 JSON. */
+  body: Buffer;
   idempotencyKey: string;
   spanCount: number;
 }
@@ -24,11 +25,22 @@ export function idempotencyKey(spans: readonly Pick<CanonicalSpan, "trace_id" | 
   return createHash("sha256").update(ids.join("\n")).digest("hex");
 }
 
+const OPEN = Buffer.from('{"spans":[');
+const COMMA = Buffer.from(",");
+const CLOSE = Buffer.from("]}");
+
 export function mapWebhook(spans: CanonicalSpan[]): WebhookRequest {
-  let body: string;
+  let body: Buffer;
   try {
-    // The same text as JSON.stringify({ spans }), from each span's remembered JSON (lib/span/json.ts).
-    body = `{"spans":[${spans.map(spanJson).join(",")}]}`;
+    // The same bytes as JSON.stringify({ spans }), from each span's remembered JSON (lib/span/json.ts):
+    // one copy of the records' bytes, no string building, no re-encoding for the HMAC and the socket.
+    const parts: Buffer[] = [OPEN];
+    spans.forEach((span, i) => {
+      if (i > 0) parts.push(COMMA);
+      parts.push(spanBytes(span));
+    });
+    parts.push(CLOSE);
+    body = Buffer.concat(parts);
   } catch (err) {
     // Only a span that is not JSON (a cycle, a BigInt) gets here; the bus boundary normally prevents it.
     throw new MappingError(`span cannot be encoded as JSON: ${(err as Error).message}`, { cause: err });

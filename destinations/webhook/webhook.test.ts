@@ -34,7 +34,8 @@ describe("webhook mapper", () => {
   const b = makeSpan({ trace_id: "a".repeat(32), span_id: "2".repeat(16), project_id: "p" });
 
   it("emits { spans: [...] } with the canonical spans as they are", () => {
-    expect(JSON.parse(mapWebhook([a, b]).body)).toEqual({ spans: [a, b] });
+    expect(JSON.parse(mapWebhook([a, b]).body.toString())).toEqual({ spans: [a, b] });
+    expect(mapWebhook([a, b]).body.toString()).toBe(JSON.stringify({ spans: [a, b] }));
   });
 
   it("derives the idempotency key from span identities only", () => {

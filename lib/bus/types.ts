@@ -17,6 +17,7 @@ export const TOPICS = {
 
 export interface ProduceMessage {
   key: string;
+  /** A Buffer must not be modified after produce(): the embedded bus hands it to readers as it is. */
   value: Buffer | string;
   headers?: Record<string, string>;
 }
@@ -26,6 +27,7 @@ export interface BusRecord {
   partition: number;
   offset: number;
   key: string;
+  /** Read-only: it may be shared with other readers (and other topics) of the same record. */
   value: Buffer;
   /** Epoch milliseconds at which the record was appended. */
   timestamp: number;

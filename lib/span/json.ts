@@ -1,16 +1,38 @@
-// A span's JSON text, remembered from where it was parsed (a bus record) so that destinations which
-// send canonical spans as they are (webhook, s3) and the delivery helper's batch sizing do not
-// re-encode what they just decoded: with several destinations, the JSON.stringify per span per
-// destination was a fifth of the deliver side's CPU. Spans are never mutated after parsing (mappers
-// are pure), so the remembered text stays exact; a span with none is encoded once on demand.
+// A span's JSON, remembered from where it was parsed (a bus record) so that destinations which send
+// canonical spans as they are (webhook, s3) and the delivery helper's batch sizing do not re-encode
+// what they just decoded: with several destinations, the JSON.stringify per span per destination was
+// a fifth of the deliver side's CPU. Spans are never mutated after parsing (mappers are pure), so the
+// remembered text and bytes stay exact; a span with none is encoded once on demand.
+//
+// Parsed from a bus record's bytes (parseSpanBytes), one parse serves every reader of the SAME buffer:
+// the embedded bus hands the buffer a producer wrote to every reader that keeps up, and the router
+// writes one buffer to every destination's topic, so the deliver consumers of a local fan-out share
+// one parsed span for as long as any of them still holds it (a WeakRef: nothing is kept for sharing).
 import type { CanonicalSpan } from "./types.ts";
 
 const texts = new WeakMap<CanonicalSpan, string>();
+const bytes = new WeakMap<CanonicalSpan, Buffer>();
+const parsedFrom = new WeakMap<Buffer, WeakRef<CanonicalSpan>>();
 
 /** Parses a span from its JSON text and remembers the text. */
 export function parseSpanJson(text: string): CanonicalSpan {
   const span = JSON.parse(text) as CanonicalSpan;
   if (span !== null && typeof span === "object") texts.set(span, text);
+  return span;
+}
+
+/**
+ * Parses a span from a bus record's value (UTF-8 JSON) and remembers text and bytes. Another call with
+ * the same Buffer object returns the same span while it is alive: callers must treat it as read-only.
+ */
+export function parseSpanBytes(value: Buffer): CanonicalSpan {
+  const known = parsedFrom.get(value)?.deref();
+  if (known) return known;
+  const span = parseSpanJson(value.toString("utf8"));
+  if (span !== null && typeof span === "object") {
+    bytes.set(span, value);
+    parsedFrom.set(value, new WeakRef(span));
+  }
   return span;
 }
 
@@ -22,4 +44,14 @@ export function spanJson(span: CanonicalSpan): string {
     texts.set(span, text);
   }
   return text;
+}
+
+/** The span's JSON as UTF-8 bytes: the record it was parsed from, else encoded once (then remembered). */
+export function spanBytes(span: CanonicalSpan): Buffer {
+  let b = bytes.get(span);
+  if (b === undefined) {
+    b = Buffer.from(spanJson(span), "utf8");
+    bytes.set(span, b);
+  }
+  return b;
 }

@@ -1,8 +1,8 @@
 // Stage 3: route. Route rules are evaluated by `priority` (higher first; default 0), then file order.
 // A matching rule adds its `to` destinations and STOPS evaluation, unless it says `continue: true`
 // (then later rules may add more: fan-out). A span matching no rule goes to `default_route`
-// (`drop`, `store`, `all`, or a list). Without a `routes:` section every destination receives every
-// kept span (the behaviour before rules existed).
+// (`drop`, `store`, `all`, or a list). Without a `routes:` section every kept span goes to
+// `default_route` when one is given, else to every destination (the behaviour before rules existed).
 // Conditions see the span as sampled and UNREDACTED: redaction is per destination, so routing on a
 // redacted view would depend on the destination being decided — the routed destination then receives
 // its redacted copy.

@@ -6,7 +6,7 @@ import { type DeadLetterSink, createDelivery } from "../../destinations/_deliver
 import { DESTINATION_MODULES } from "../../destinations/index.ts";
 import type { BusRecord } from "../../lib/bus/types.ts";
 import { REPLAY_OF_HEADER } from "../../lib/dlq/letter.ts";
-import { parseSpanJson } from "../../lib/span/json.ts";
+import { parseSpanBytes, parseSpanJson } from "../../lib/span/json.ts";
 import type { CanonicalSpan } from "../../lib/span/types.ts";
 import type { Logger } from "../../lib/telemetry/logger.ts";
 import type { Registry } from "prom-client";
@@ -29,9 +29,10 @@ export function vendorTarget(name: string, block: { type: string; [key: string]:
     type: block.type,
     async deliver(batch: BusRecord[]) {
       const spans = batch.map((r) => {
-        const span = parseSpanJson(r.value.toString("utf8"));
         const letter = r.headers[REPLAY_OF_HEADER];
-        if (letter) deps.deadLetters.replayOf.set(span, letter);
+        if (!letter) return parseSpanBytes(r.value); // shared with other destinations reading the same buffer
+        const span = parseSpanJson(r.value.toString("utf8")); // its own object: the letter is keyed by it
+        deps.deadLetters.replayOf.set(span, letter);
         return span;
       });
       await delivery.deliver(spans);

@@ -3,8 +3,8 @@
 // transform). The batch is committed only after the forward is durable, so a crash re-routes rather
 // than loses.
 //
-// - No rules configured (or a rule set that changes nothing): the fast path — records are forwarded
-//   as they are (no parse, no re-serialisation) to every destination.
+// - No rules configured (or a rule set that only routes statically, e.g. a `default_route` alone): the
+//   fast path — records are forwarded as they are (no parse, no re-serialisation) to the destinations.
 // - With rules: each record's span is parsed and the rules applied; each destination gets the span
 //   JSON it may see (the ORIGINAL bytes where nothing changed it, else its redacted/transformed copy,
 //   serialised once per distinct copy). Headers (notably `piece`) are kept: pieces are processed one by
@@ -21,7 +21,7 @@ import { type Bus, type BusRecord, type Consumer, type ProduceMessage, TOPICS } 
 import type { SpanPiece } from "../../lib/span/envelope.ts";
 import type { CanonicalSpan } from "../../lib/span/types.ts";
 import type { Logger } from "../../lib/telemetry/logger.ts";
-import { applyRules, isPassThrough } from "../../rules/engine.ts";
+import { applyRules, staticRoute } from "../../rules/engine.ts";
 import type { RulesMetrics } from "../../rules/metrics.ts";
 import type { RulesHolder } from "../../rules/runtime.ts";
 import { type Clock, systemClock, TailSampler } from "../../rules/stages/sample.ts";
@@ -162,12 +162,14 @@ export async function startRouter(opts: RouterOptions): Promise<Consumer> {
     maxBatch: 1000,
     handler: async (batch) => {
       const rules = currentRules(); // one snapshot per batch: never a half-loaded rule set
-      if (!rules || isPassThrough(rules)) {
+      const fixed = rules ? staticRoute(rules) : destinations;
+      if (fixed) {
         if (tail && tail.buffered.spans > 0) await releaseTail("flush"); // rules no longer tail: release what waits
         const messages = batch.map((r) => ({ key: r.key, value: r.value, headers: r.headers }));
-        await Promise.all(destinations.map((d) => bus.produce(TOPICS.deliver(d), messages)));
+        await Promise.all(fixed.map((d) => bus.produce(TOPICS.deliver(d), messages)));
         return;
       }
+      if (!rules) return; // unreachable: no rules is the fixed route to every destination
       if (rules.tail) tail ??= new TailSampler<BusRecord>(currentRules as () => CompiledRules, clock);
       else if (tail && tail.buffered.spans > 0) await releaseTail("flush");
       const out = new Map<string, ProduceMessage[]>();

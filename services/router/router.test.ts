@@ -80,6 +80,20 @@ describe("router with rules", () => {
     await b.close();
   });
 
+  it("a default_route alone forwards the raw bytes to those destinations only", async () => {
+    const b = await realBus();
+    const rules = new RulesHolder(destinations, compileRules({ default_route: ["vendor"] }, { destinations }));
+    const router = await startRouter({ bus: b.bus, destinations, logger, rules });
+    const raw = `{"weird":  "formatting kept",  "trace_id":"x"}`; // not a valid span: the fast path never parses
+    await b.produce([{ key: "k", value: raw }, { key: "k", value: JSON.stringify(span(2)) }]);
+    const got = await b.waitFor("vendor", 2);
+    expect(got[0].value.toString()).toBe(raw);
+    await new Promise((ok) => setTimeout(ok, 200));
+    expect(b.received.get("store")).toEqual([]);
+    await router.stop();
+    await b.close();
+  });
+
   it("redacts per destination, keeps piece headers, shares the original bytes where unchanged", async () => {
     const b = await realBus();
     const rules = new RulesHolder(destinations, compileRules({ redaction: [{ detectors: ["email"], destinations: ["vendor"] }] }, { destinations }));

@@ -42,7 +42,9 @@
 //
 // BACKPRESSURE. Records accepted but not yet durable are capped at maxPendingBytes; beyond that
 // produce() rejects with BusUnavailableError (ingest answers 503). Consumers hold at most one batch
-// (maxBatch records, about maxBatchBytes) per partition in memory. Reads are positional, in chunks.
+// (maxBatch records, about maxBatchBytes) per partition in memory. Reads are positional, in chunks,
+// except for the newest recentBytes of each partition, which readers get from memory (partition-log.ts).
+// A produced Buffer value may be kept and handed to readers as it is: it must not change afterwards.
 //
 // LIMITS. One process per directory: opening the same directory twice in one process is refused, but
 // nothing stops a second PROCESS, which would corrupt the log. Starting a consumer in the middle of a
@@ -86,6 +88,8 @@ export interface EmbeddedBusOptions {
   maxPendingBytes?: number;
   /** About the most bytes in one batch handed to a handler (a batch always has at least one record). Default 4 MiB. */
   maxBatchBytes?: number;
+  /** Newest records kept in memory per partition for readers that keep up (0: always read from disk). Default 4 MiB. */
+  recentBytes?: number;
   logger?: BusLogger;
 }
 
@@ -113,6 +117,7 @@ interface Settings {
   retentionCheckMs: number;
   maxPendingBytes: number;
   maxBatchBytes: number;
+  recentBytes: number;
   logger: BusLogger;
 }
 
@@ -128,6 +133,7 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
     retentionCheckMs: positiveInteger("retentionCheckMs", options.retentionCheckMs ?? 60_000),
     maxPendingBytes: positiveInteger("maxPendingBytes", options.maxPendingBytes ?? 256 * MiB),
     maxBatchBytes: positiveInteger("maxBatchBytes", options.maxBatchBytes ?? 4 * MiB),
+    recentBytes: options.recentBytes === 0 ? 0 : positiveInteger("recentBytes", options.recentBytes ?? 4 * MiB),
     logger: options.logger ?? silentLogger,
   };
   if (openDirs.has(dir)) throw new Error(`embedded bus at ${dir} is already open in this process`);

@@ -38,6 +38,23 @@ busContractSuite("embedded", async () => {
   };
 });
 
+busContractSuite("embedded, every read from disk (recentBytes 0)", async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), "tracerelay-bus-"));
+  let bus = await createEmbeddedBus({ dir, recentBytes: 0 });
+  return {
+    bus,
+    restart: async () => {
+      await bus.close();
+      bus = await createEmbeddedBus({ dir, recentBytes: 0 });
+      return bus;
+    },
+    cleanup: async () => {
+      await bus.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
+
 describe("embedded bus", () => {
   let dir: string;
   let bus: EmbeddedBus | undefined;
@@ -195,6 +212,47 @@ describe("embedded bus", () => {
       await open({ segmentBytes: 4096 });
       await bus!.produce("roll", [{ key: "next", value: "after reopen" }]);
       expect((await readAll(bus!, "roll", 61)).at(-1)).toMatchObject({ key: "next", offset: 60 });
+    });
+
+    it("hands the newest records from memory (the produced buffers) and older ones from disk, seamlessly, across segments", async () => {
+      await (await open({ segmentBytes: 16 * 1024, recentBytes: 8 * 1024 })).ensureTopics([{ name: "mem", partitions: 1 }]);
+      const values = Array.from({ length: 120 }, (_, i) => Buffer.from(`value-${i}-`.padEnd(300, "x")));
+      for (let i = 0; i < 120; i += 10) await bus!.produce("mem", values.slice(i, i + 10).map((value, j) => ({ key: `k${i + j}`, value, headers: { n: String(i + j) } })));
+      expect((await segmentBases("mem")).length).toBeGreaterThan(2);
+      const all = await readAll(bus!, "mem", 120);
+      expect(all.map((r) => r.offset)).toEqual(Array.from({ length: 120 }, (_, i) => i));
+      all.forEach((r, i) => {
+        expect(r).toMatchObject({ key: `k${i}`, headers: { n: String(i) } });
+        expect(r.value).toEqual(values[i]);
+      });
+      expect(all.some((r, i) => r.value === values[i])).toBe(false); // a read starting on disk stays on disk
+      // the last 8 KiB (~24 records of ~330 bytes) are in memory: a reader there gets the very buffers produced
+      await bus!.seek("tail", "mem", 0, 100);
+      const tail = await readAll(bus!, "mem", 20, "tail");
+      expect(tail.map((r) => r.offset)).toEqual(Array.from({ length: 20 }, (_, i) => 100 + i));
+      tail.forEach((r, i) => {
+        expect(r.value).toBe(values[100 + i]);
+      });
+      // before the window: from disk, and the cursor then runs on into the window
+      await bus!.seek("middle", "mem", 0, 60);
+      const middle = await readAll(bus!, "mem", 60, "middle");
+      expect(middle.map((r) => r.offset)).toEqual(Array.from({ length: 60 }, (_, i) => 60 + i));
+      middle.forEach((r, i) => {
+        expect(r.value).toEqual(values[60 + i]);
+      });
+      // a reader's headers are its own
+      tail[19].headers.n = "changed";
+      await bus!.seek("tail2", "mem", 0, 119);
+      expect((await readAll(bus!, "mem", 1, "tail2"))[0].headers.n).toBe("119");
+      // after a reopen, nothing is in memory until new records are written; the cursor continues
+      await open({ segmentBytes: 16 * 1024, recentBytes: 8 * 1024 });
+      await bus!.produce("mem", [{ key: "next", value: values[0] }]);
+      await bus!.seek("reopened", "mem", 0, 100);
+      const again = await readAll(bus!, "mem", 21, "reopened");
+      expect(again.slice(0, 20).some((r, i) => r.value === values[100 + i])).toBe(false);
+      expect(again.at(-1)).toMatchObject({ key: "next", offset: 120 });
+      await bus!.seek("newest", "mem", 0, 120);
+      expect((await readAll(bus!, "mem", 1, "newest"))[0].value).toBe(values[0]);
     });
 
     it("puts a record larger than segmentBytes alone in a segment", async () => {

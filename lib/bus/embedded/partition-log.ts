@@ -8,7 +8,12 @@
 //  - a segment never grows past segmentBytes unless a single record is larger; rolling creates the
 //    next file (named by the next offset) and fsyncs the directory before writing into it;
 //  - on open only the last segment can hold a torn tail (older ones were fsync'd before the roll):
-//    it is scanned and cut back to its last valid record.
+//    it is scanned and cut back to its last valid record;
+//  - the newest durable records (up to recentBytes) are also kept in memory, as they were produced, so
+//    readers that keep up get them without a disk read, a CRC check and a decode. Their values are the
+//    producers' buffers, shared by every reader (and, when a producer sends one buffer to several
+//    topics, as the router does, by every topic): a local fan-out then carries one copy of each span,
+//    and consumers can recognise a value they have already parsed. Values are read-only (types.ts).
 import { readdir, stat } from "node:fs/promises";
 import type { BusRecord } from "../types.ts";
 import { BusUnavailableError } from "../types.ts";
@@ -39,6 +44,14 @@ interface PendingRecord {
   ticket: AppendTicket;
 }
 
+/** A durable record kept in memory, with where it ends on disk (to hand out a cursor past it). */
+interface RecentRecord {
+  record: BusRecord;
+  segmentBase: number;
+  next: number;
+  size: number;
+}
+
 /** One append() call: settles once all its records are durable, or at the first failure (a promise settles once). */
 class AppendTicket {
   #remaining: number;
@@ -66,6 +79,11 @@ export class PartitionLog {
   readonly #dir: string;
   readonly #segmentBytes: number;
   readonly #segments: Segment[];
+  readonly #recentBytes: number;
+  /** recent[head..] holds offsets [endOffset - (recent.length - head), endOffset). */
+  #recent: RecentRecord[] = [];
+  #recentHead = 0;
+  #recentSize = 0;
   #endOffset: number;
   #queue: PendingRecord[] = [];
   #round: Promise<void> | undefined;
@@ -74,8 +92,9 @@ export class PartitionLog {
   /** Set when a failed write could not be undone: the file's tail is unknown, so no more appends. */
   #broken: Error | undefined;
 
-  private constructor(dir: string, topic: string, partition: number, segmentBytes: number, segments: Segment[], endOffset: number) {
+  private constructor(dir: string, topic: string, partition: number, segmentBytes: number, recentBytes: number, segments: Segment[], endOffset: number) {
     this.#dir = dir;
+    this.#recentBytes = recentBytes;
     this.topic = topic;
     this.partition = partition;
     this.#segmentBytes = segmentBytes;
@@ -83,7 +102,7 @@ export class PartitionLog {
     this.#endOffset = endOffset;
   }
 
-  static async open(dir: string, topic: string, partition: number, segmentBytes: number, logger: BusLogger): Promise<PartitionLog> {
+  static async open(dir: string, topic: string, partition: number, segmentBytes: number, logger: BusLogger, recentBytes = 0): Promise<PartitionLog> {
     await mkdirDurably(dir);
     const bases = (await readdir(dir))
       .map(parseSegmentFileName)
@@ -97,7 +116,7 @@ export class PartitionLog {
     }
     if (segments.length === 0) segments.push(await Segment.create(dir, 0));
     const endOffset = await recoverTail(segments.at(-1)!, logger, { topic, partition });
-    return new PartitionLog(dir, topic, partition, segmentBytes, segments, endOffset);
+    return new PartitionLog(dir, topic, partition, segmentBytes, recentBytes, segments, endOffset);
   }
 
   /** First offset still on disk. */
@@ -123,6 +142,8 @@ export class PartitionLog {
 
   /** Reads up to maxRecords (and about maxBytes) durable records from the cursor on; an empty result means caught up. */
   async read(cursor: Cursor, maxRecords: number, maxBytes: number): Promise<{ records: BusRecord[]; next: Cursor }> {
+    const fromMemory = this.#readRecent(cursor, maxRecords, maxBytes);
+    if (fromMemory) return fromMemory;
     let segment = this.#segmentByBase(cursor.segmentBase);
     let position = cursor.position;
     for (let i = this.#segments.indexOf(segment); position >= segment.size && i + 1 < this.#segments.length; i++) {
@@ -140,6 +161,44 @@ export class PartitionLog {
       if (records.length >= maxRecords || bytes >= maxBytes) break;
     }
     return { records, next: { offset: cursor.offset + records.length, segmentBase: segment.baseOffset, position } };
+  }
+
+  /** The read from the in-memory window, if the cursor is in it. Each reader gets its own record objects. */
+  #readRecent(cursor: Cursor, maxRecords: number, maxBytes: number): { records: BusRecord[]; next: Cursor } | undefined {
+    const held = this.#recent.length - this.#recentHead;
+    const first = this.#endOffset - held;
+    if (held === 0 || cursor.offset < first || cursor.offset >= this.#endOffset) return undefined;
+    const records: BusRecord[] = [];
+    let bytes = 0;
+    let last: RecentRecord | undefined;
+    for (let i = this.#recentHead + (cursor.offset - first); i < this.#recent.length && records.length < maxRecords && bytes < maxBytes; i++) {
+      last = this.#recent[i];
+      records.push({ ...last.record, headers: { ...last.record.headers } });
+      bytes += last.size;
+    }
+    if (!last) return undefined;
+    return { records, next: { offset: cursor.offset + records.length, segmentBase: last.segmentBase, position: last.next } };
+  }
+
+  #remember(round: PendingRecord[], segment: Segment, firstOffset: number, timestamp: number): void {
+    if (this.#recentBytes <= 0) return;
+    let position = segment.size;
+    let offset = firstOffset;
+    for (const { record } of round) {
+      position += record.size;
+      this.#recent.push({
+        record: { topic: this.topic, partition: this.partition, offset: offset++, key: record.keyText, value: record.value, timestamp, headers: record.headerMap },
+        segmentBase: segment.baseOffset,
+        next: position,
+        size: record.size,
+      });
+      this.#recentSize += record.size;
+    }
+    while (this.#recentSize > this.#recentBytes && this.#recentHead < this.#recent.length) this.#recentSize -= this.#recent[this.#recentHead++].size;
+    if (this.#recentHead > 1024 && this.#recentHead * 2 > this.#recent.length) {
+      this.#recent = this.#recent.slice(this.#recentHead);
+      this.#recentHead = 0;
+    }
   }
 
   /** A cursor at `offset`, which must lie in [startOffset, endOffset]. Scans its segment from the start (there is no offset index). */
@@ -188,6 +247,9 @@ export class PartitionLog {
   /** Removes the `count` oldest segments (never the active one). */
   async deleteOldestSegments(count: number): Promise<void> {
     const doomed = this.#segments.splice(0, Math.min(count, this.#segments.length - 1));
+    // forget remembered records of deleted segments (only possible with a window wider than a segment)
+    const start = this.startOffset;
+    while (this.#recentHead < this.#recent.length && this.#recent[this.#recentHead].record.offset < start) this.#recentSize -= this.#recent[this.#recentHead++].size;
     for (const segment of doomed) await segment.delete();
     if (doomed.length > 0) await fsyncDir(this.#dir);
   }
@@ -196,6 +258,9 @@ export class PartitionLog {
   async close(): Promise<void> {
     this.#closed = true;
     while (this.#round) await this.#round;
+    this.#recent = [];
+    this.#recentHead = 0;
+    this.#recentSize = 0;
     for (const wake of [...this.#waiters]) wake();
     for (const segment of this.#segments) await segment.close();
   }
@@ -258,6 +323,7 @@ export class PartitionLog {
       await this.#undoPartialWrite(segment);
       throw error;
     }
+    this.#remember(round, segment, this.#endOffset, timestamp);
     segment.size += buffer.length;
     this.#endOffset = offset;
     for (const wake of [...this.#waiters]) wake();

@@ -18,6 +18,7 @@ export interface Topic {
 
 export interface TopicSettings {
   segmentBytes: number;
+  recentBytes: number;
   logger: BusLogger;
 }
 
@@ -39,7 +40,7 @@ export async function openTopic(topicsDir: string, name: string, partitions: num
   const count = existing ?? partitions;
   await mkdirDurably(dir);
   const logs: PartitionLog[] = [];
-  for (let p = 0; p < count; p++) logs.push(await PartitionLog.open(path.join(dir, String(p)), name, p, settings.segmentBytes, settings.logger));
+  for (let p = 0; p < count; p++) logs.push(await PartitionLog.open(path.join(dir, String(p)), name, p, settings.segmentBytes, settings.logger, settings.recentBytes));
   if (existing === undefined) await replaceFileAtomically(path.join(dir, META), JSON.stringify({ partitions: count }));
   return { name, partitions: logs };
 }
