@@ -20,6 +20,7 @@ import { runLoad } from "./load/sender.ts";
 const TOTAL = Number(process.env.FANOUT_SPANS ?? 40_000);
 const OUTAGE_S = Number(process.env.FANOUT_OUTAGE_S ?? 60);
 const ROUNDS = Number(process.env.FANOUT_ROUNDS ?? 3);
+const CONCURRENCY = Number(process.env.FANOUT_CONCURRENCY ?? 8);
 const SPANS_PER_REQUEST = 50;
 const SECRET = "whsec_bench_fanout_0123456789";
 
@@ -124,7 +125,7 @@ async function fanOut(n: number): Promise<number> {
       const t0 = performance.now();
       let sent = 0;
       while (sent < TOTAL) {
-        const res = await runLoad({ url, headers, next, concurrency: 8, durationMs: 250 });
+        const res = await runLoad({ url, headers, next, concurrency: CONCURRENCY, durationMs: 250 });
         sent += res.spansAcked;
       }
       const done = await until(`${n} receivers × ${sent} spans`, () => receivers.every((r) => r.spans >= sent), 600_000);

@@ -1,10 +1,10 @@
-// Webhook client: one signed POST per request. Signs exactly like inbound webhooks (the same
-// format, computed off the event loop): X-Tracerelay-Timestamp + X-Tracerelay-Signature: sha256=<hex HMAC(secret, ts + "." + body)>.
+// Webhook client: one signed POST per request. Signs exactly like inbound webhooks (reuses
+// signWebhook): X-Tracerelay-Timestamp + X-Tracerelay-Signature: sha256=<hex HMAC(secret, ts + "." + body)>.
 // Classification (shared with every HTTP destination, _delivery/http.ts): 2xx delivered; 408, 429, 5xx
 // retryable (Retry-After honoured by the helper); other 4xx permanent with the receiver's body as the
 // reason; refused/reset connections retryable. The helper owns timeout, retries and the breaker.
 import { type Client, post, type SendContext, throwForStatus } from "../_delivery/index.ts";
-import { createWebhookSigner } from "../../services/ingest/webhook/verify.ts";
+import { signWebhook } from "../../services/ingest/webhook/verify.ts";
 import { IDEMPOTENCY_HEADER, type WebhookRequest } from "./mapper.ts";
 
 export interface WebhookClientOptions {
@@ -17,10 +17,9 @@ export interface WebhookClientOptions {
 
 export function createWebhookClient(options: WebhookClientOptions): Client<WebhookRequest> {
   const now = options.now ?? Date.now;
-  const sign = createWebhookSigner(options.secret);
   return {
     async send(request: WebhookRequest, ctx: SendContext): Promise<void> {
-      const signed = await sign(request.body, now() / 1000);
+      const signed = signWebhook(options.secret, request.body, now() / 1000);
       const response = await post(options.url, {
         headers: {
           ...options.headers,

@@ -55,20 +55,6 @@ export function signWebhook(secret: string, body: WebhookBody, nowSec: number): 
   return { timestamp, signature, headers: { [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signature } };
 }
 
-/**
- * The same signature, computed off the event loop (WebCrypto runs HMAC on the libuv thread pool): the
- * outbound webhook destination signs every request body, which at high fan-out is megabytes per second.
- */
-export function createWebhookSigner(secret: string): (body: WebhookBody, nowSec: number) => Promise<WebhookSignature> {
-  const key = crypto.subtle.importKey("raw", Buffer.from(secret, "utf8"), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return async (body, nowSec) => {
-    const timestamp = String(Math.floor(nowSec));
-    const data = Buffer.concat([Buffer.from(`${timestamp}.`, "utf8"), typeof body === "string" ? Buffer.from(body, "utf8") : body]);
-    const signature = `${SIGNATURE_PREFIX}${Buffer.from(await crypto.subtle.sign("HMAC", await key, data)).toString("hex")}`;
-    return { timestamp, signature, headers: { [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signature } };
-  };
-}
-
 const refuse = (code: WebhookRefusalCode, reason: string): WebhookVerification => ({ ok: false, code, reason });
 
 export function verifyWebhookSignature(input: WebhookVerifyInput): WebhookVerification {
