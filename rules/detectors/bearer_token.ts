@@ -6,4 +6,5 @@ export const bearer_token: Detector = {
   name: "bearer_token",
   pattern: /\b[Bb]earer[ \t]+(?=[\w.~+/-]*(?:\d|[a-z][\w.~+/-]*[A-Z]|[A-Z][\w.~+/-]*[a-z]))[\w.~+/-]{16,}=*/g,
   prefilter: (s) => s.includes("earer"),
+  minLength: 23, // "Bearer " + a 16-character token
 };

@@ -1,4 +1,4 @@
-import { digitsOf, type Detector, hasDigit } from "./types.ts";
+import { type Detector, digitCount, digitsOf } from "./types.ts";
 
 /** Luhn (mod 10) check over a string of digits. */
 export function luhn(digits: string): boolean {
@@ -28,5 +28,6 @@ export const credit_card: Detector = {
     if (seps && new Set(seps).size > 1) return false;
     return luhn(d);
   },
-  prefilter: hasDigit,
+  prefilter: (s) => digitCount(s) >= 13,
+  minLength: 13,
 };

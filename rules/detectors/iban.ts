@@ -1,4 +1,4 @@
-import { type Detector, hasDigit } from "./types.ts";
+import { type Detector, digitCount } from "./types.ts";
 
 /** ISO 13616 mod-97 check on an IBAN without spaces. */
 export function ibanValid(raw: string): boolean {
@@ -19,5 +19,6 @@ export const iban: Detector = {
   name: "iban",
   pattern: /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])/g,
   validate: ibanValid,
-  prefilter: hasDigit,
+  prefilter: (s) => digitCount(s) >= 2,
+  minLength: 15,
 };

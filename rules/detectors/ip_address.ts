@@ -1,5 +1,5 @@
 import { isIPv4, isIPv6 } from "node:net";
-import { type Detector, hasDigit } from "./types.ts";
+import { type Detector, digitCount } from "./types.ts";
 
 // IPv4 dotted quads (not part of a longer dotted run such as a version 1.2.3.4.5) and IPv6 in full or
 // compressed form, each candidate confirmed by node:net. Times like 10:30:00 are not IPv6.
@@ -12,5 +12,5 @@ export const ip_address: Detector = {
     // require a real address shape: at least 3 groups or a `::` with content (not `a::b` C++ scopes)
     return (m.match(/[0-9A-Fa-f]+/g)?.length ?? 0) >= 3 || /^(?:fe80|::1$|::ffff)/i.test(m);
   },
-  prefilter: (s) => s.includes(":") || (s.includes(".") && hasDigit(s)),
+  prefilter: (s) => s.includes(":") || (s.includes(".") && digitCount(s) >= 4),
 };

@@ -5,4 +5,5 @@ export const jwt: Detector = {
   name: "jwt",
   pattern: /(?<![\w-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}(?![\w-])/g,
   prefilter: (s) => s.includes("eyJ"),
+  minLength: 32, // three parts of 8+ characters, two starting eyJ, two dots
 };

@@ -1,4 +1,4 @@
-import { digitsOf, type Detector, hasDigit } from "./types.ts";
+import { type Detector, digitCount, digitsOf } from "./types.ts";
 
 // International phone numbers in the forms people write them:
 //  - E.164-ish with a leading `+` and country code: +44 20 7946 0958, +1-415-555-0100, +4915112345678
@@ -15,5 +15,6 @@ export const phone: Detector = {
     if (m.startsWith("+")) return n >= 8 && n <= 15;
     return n >= 9 && n <= 12;
   },
-  prefilter: hasDigit,
+  prefilter: (s) => digitCount(s) >= 8, // the validator wants 8+ digits with `+`, 9+ without
+  minLength: 9,
 };

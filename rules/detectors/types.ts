@@ -15,12 +15,19 @@ export interface Detector {
 
 // Memoised for the last string: the detectors run one after another on the same string.
 let lastText: string | undefined;
-let lastHasDigit = false;
-export const hasDigit = (s: string): boolean => {
+let lastDigits = 0;
+/** How many ASCII digits `s` holds: the digit-based detectors need a minimum (a card 13, an SSN 9…). */
+export const digitCount = (s: string): number => {
   if (s !== lastText) {
     lastText = s;
-    lastHasDigit = /\d/.test(s);
+    let n = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 48 && c <= 57) n++;
+    }
+    lastDigits = n;
   }
-  return lastHasDigit;
+  return lastDigits;
 };
+export const hasDigit = (s: string): boolean => digitCount(s) > 0;
 export const digitsOf = (s: string): string => s.replace(/\D/g, "");
