@@ -1,11 +1,11 @@
-// Every destination type the deliver role can run, by the `type:` of a `destinations:` entry. The
-// built-in `store` is not here: it writes the store directly (destinations/store/), without the
-// delivery helper, because the store is our own durable engine and takes records as they are.
+// Every destination type the deliver role can run, by the `type:` of a `destinations:` entry, the
+// built-in `store` included: every one goes through the shared delivery helper.
 import type { DestinationModule, ParsedDestinationConfig } from "./module.ts";
 import { langfuseModule } from "./langfuse/index.ts";
 import { langsmithModule } from "./langsmith/index.ts";
 import { otlpModule } from "./otlp/index.ts";
 import { s3Module } from "./s3/index.ts";
+import { storeModule } from "./store/index.ts";
 import { webhookModule } from "./webhook/index.ts";
 
 // Each module has its own config and request types; `any` lets one table hold them all.
@@ -15,6 +15,7 @@ export const DESTINATION_MODULES: Record<string, DestinationModule<any, any>> = 
   otlp: otlpModule,
   langsmith: langsmithModule,
   s3: s3Module,
+  store: storeModule,
 };
 
 export type { DestinationModule, ParsedDestinationConfig };

@@ -3,6 +3,7 @@
 // against the folder's config.schema.json (every problem at once, never echoing secret values), and an
 // adapter factory. Batching, breaker, retries, dead letters and metrics are the shared helper's
 // (createDelivery in _delivery/); a destination never re-implements them.
+import type { SpanWriter } from "../lib/store/span-writer.ts";
 import type { DeliveryOptions, DestinationAdapter } from "./_delivery/index.ts";
 
 /** A destination's parsed configuration: its own fields plus the resolved common `delivery:` block. */
@@ -13,6 +14,10 @@ export interface ParsedDestinationConfig {
 export interface AdapterEnv {
   /** Wall clock in ms (signatures, Retry-After dates, object keys); injectable for tests. */
   now?: () => number;
+  /** The built-in store's writer (only the `store` type uses it; the deliver role provides it). */
+  spanWriter?: SpanWriter;
+  /** Store writes, for the store's own metrics (spans written, insert seconds). */
+  onStoreWritten?: (spans: number, seconds: number) => void;
 }
 
 export interface DestinationModule<C extends ParsedDestinationConfig = ParsedDestinationConfig, R = unknown> {

@@ -3,8 +3,7 @@
 //   2xx → delivered · 408, 429, 5xx → RetryableError (with Retry-After) · other 4xx → PermanentError
 //   network failures (refused, reset, DNS) → RetryableError TR_DELIVERY_NETWORK
 //   the helper's per-request timeout → RetryableError TR_DELIVERY_TIMEOUT (set by the helper)
-import { Agent as HttpAgent, request as httpRequest } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { type HttpAnswer, httpPost, UnsupportedSchemeError } from "../../lib/http/post.ts";
 import { PermanentError, RetryableError } from "./errors.ts";
 
 const MAX_REASON_CHARS = 500;
@@ -51,37 +50,18 @@ export interface PostResult {
   text(): string;
 }
 
-// node:http rather than fetch: fetch copies a request body twice on its way to the socket (a Web
-// streams round trip), which at several destinations × every span was a visible share of the deliver
-// side's CPU. Connections are kept alive per origin; redirects are not followed (an API endpoint that
-// redirects is misconfigured: the 3xx is a permanent error naming it).
-const agents = { "http:": new HttpAgent({ keepAlive: true }), "https:": new HttpsAgent({ keepAlive: true }) };
-
 /**
- * POSTs and reads the whole response. A refused/reset connection, or a body that breaks after a non-2xx
- * status, throws a RetryableError (networkError); the caller classifies the status (throwForStatus).
+ * POSTs and reads the whole response (lib/http/post.ts: node:http, keep-alive, no redirects). A
+ * refused/reset connection, or a body that breaks after a non-2xx status, throws a RetryableError
+ * (networkError); the caller classifies the status (throwForStatus).
  */
-export function post(url: string, init: { headers: Record<string, string>; body: string | Uint8Array; signal: AbortSignal }): Promise<PostResult> {
-  const target = new URL(url);
-  const request = target.protocol === "https:" ? httpsRequest : target.protocol === "http:" ? httpRequest : undefined;
-  if (!request) return Promise.reject(new PermanentError(`unsupported URL scheme ${target.protocol} (http: or https:)`));
-  const body = typeof init.body === "string" ? Buffer.from(init.body, "utf8") : init.body;
-  return new Promise<PostResult>((resolve, reject) => {
-    const req = request(target, { method: "POST", headers: { ...init.headers, "content-length": String(body.byteLength) }, signal: init.signal, agent: agents[target.protocol as "http:" | "https:"] }, (res) => {
-      const chunks: Buffer[] = [];
-      const status = res.statusCode ?? 0;
-      const ok = status >= 200 && status < 300;
-      const done = (bytes: Buffer) => {
-        const headers = new Headers();
-        for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
-        resolve({ status, ok, headers, body: bytes, text: () => bytes.toString("utf8") });
-      };
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => done(Buffer.concat(chunks)));
-      res.on("error", (err) => (ok ? done(Buffer.alloc(0)) : reject(networkError(err))));
-      res.on("aborted", () => (ok ? done(Buffer.alloc(0)) : reject(networkError(new Error("response aborted")))));
-    });
-    req.on("error", (err) => reject(networkError(err)));
-    req.end(body);
-  });
+export async function post(url: string, init: { headers: Record<string, string>; body: string | Uint8Array; signal: AbortSignal }): Promise<PostResult> {
+  let answer: HttpAnswer;
+  try {
+    answer = await httpPost(url, init);
+  } catch (err) {
+    if (err instanceof UnsupportedSchemeError) throw new PermanentError(err.message);
+    throw networkError(err);
+  }
+  return { ...answer, text: () => answer.body.toString("utf8") };
 }

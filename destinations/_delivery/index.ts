@@ -5,6 +5,7 @@ export { type Clock, systemClock } from "./clock.ts";
 export { DELIVERY_DEFAULTS, type DeliveryConfig, type DeliveryOptions, resolveDeliveryOptions } from "./config.ts";
 export { type DeadLetter, type DeadLetterSink, InMemoryDeadLetterSink } from "./dead-letter.ts";
 export { createDelivery, type Delivery, type DeliveryDeps, type DeliveryStats } from "./delivery.ts";
+export { idempotencyKey } from "./batch-key.ts";
 export { destinationConfigParser } from "./destination-config.ts";
 export { parseDuration } from "./duration.ts";
 export {

@@ -6,10 +6,11 @@
 // The key depends only on WHICH spans the batch carries (not their order or content), so a redelivered
 // or replayed batch carries the same key and the receiver can drop it. Signing happens in the client,
 // per attempt, because the signed timestamp must be fresh (receivers accept ±300 s).
-import { createHash } from "node:crypto";
 import { spanBytes } from "../../lib/span/json.ts";
 import type { CanonicalSpan } from "../../lib/span/types.ts";
-import { MappingError } from "../_delivery/index.ts";
+import { idempotencyKey, MappingError } from "../_delivery/index.ts";
+
+export { idempotencyKey };
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
 
@@ -20,10 +21,6 @@ export interface WebhookRequest {
   spanCount: number;
 }
 
-export function idempotencyKey(spans: readonly Pick<CanonicalSpan, "trace_id" | "span_id">[]): string {
-  const ids = spans.map((s) => `${s.trace_id}:${s.span_id}`).sort();
-  return createHash("sha256").update(ids.join("\n")).digest("hex");
-}
 
 const OPEN = Buffer.from('{"spans":[');
 const COMMA = Buffer.from(",");

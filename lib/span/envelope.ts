@@ -19,3 +19,15 @@ export interface SpanEnvelope {
   span: CanonicalSpan;
   piece?: SpanPiece;
 }
+
+const piecesOf = new WeakMap<CanonicalSpan, SpanPiece>();
+
+/** Marks a span parsed from a bus record as a piece (the record's `piece` header), for the store's fold. */
+export function attachPiece(span: CanonicalSpan, piece: SpanPiece): void {
+  piecesOf.set(span, piece);
+}
+
+/** The piece a span was marked with (attachPiece), if any. */
+export function pieceOf(span: CanonicalSpan): SpanPiece | undefined {
+  return piecesOf.get(span);
+}

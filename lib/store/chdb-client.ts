@@ -12,7 +12,7 @@
 import { mkdir } from "node:fs/promises";
 import { Session } from "chdb";
 import { StoreError, errorMessage, sqlExcerpt } from "./errors.ts";
-import type { InsertSettings, QueryParams, SqlClient } from "./types.ts";
+import type { InsertOptions, QueryParams, SqlClient } from "./types.ts";
 
 export interface ChdbClientOptions {
   /** Directory holding the engine's data (created if missing). */
@@ -38,7 +38,7 @@ export async function createChdbClient(opts: ChdbClientOptions): Promise<SqlClie
     return entry.session;
   };
 
-  const insertJsonLines = async (table: string, lines: Buffer, settings?: InsertSettings): Promise<void> => {
+  const insertJsonLines = async (table: string, lines: Buffer, { settings }: InsertOptions = {}): Promise<void> => {
     if (lines.length === 0) return;
     assertIdentifier(table);
     // One raw JSONEachRow payload: the same bytes a server receives, parsed inside the engine.

@@ -8,13 +8,29 @@ export type StoreErrorCode =
   | "STORE_OPEN_FAILED" // the engine or server could not be reached / opened
   | "STORE_CLOSED"; // used after close()
 
+/** What a ClickHouse server answered to a failed insert (server mode only). */
+export interface ServerAnswer {
+  status: number;
+  /** The server's message, e.g. `Code: 27. DB::Exception: Cannot parse input: … (CANNOT_PARSE_INPUT_ASSERTION_FAILED)`. */
+  body: string;
+  retryAfter: string | null;
+}
+
 export class StoreError extends Error {
   readonly code: StoreErrorCode;
-  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+  readonly response?: ServerAnswer;
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown; response?: ServerAnswer }) {
     super(message, options);
     this.name = "StoreError";
     this.code = code;
+    this.response = options?.response;
   }
+}
+
+/** The ClickHouse exception code in an engine or server message (`Code: 27. DB::Exception: …`), if any. */
+export function clickHouseCode(message: string): number | undefined {
+  const m = /\bCode: (\d+)\b/.exec(message);
+  return m ? Number(m[1]) : undefined;
 }
 
 /** The first line-ish of a statement, for error messages. */

@@ -34,18 +34,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
 
 /** A Store over any SqlClient (migrated before it is returned). */
 export async function storeOver(sql: SqlClient): Promise<Store> {
-  const store: Store = {
-    sql,
-    migrate: () => migrate(sql),
-    async insertSpans(spans: readonly CanonicalSpan[], versions?: readonly number[]) {
-      if (spans.length === 0) return;
-      await sql.insertJsonLines("spans", Buffer.from(spans.map((span, i) => spanLine(span, versions?.[i] ?? 0)).join("\n")), SPAN_INSERT_SETTINGS);
-    },
-    async insertSpanLines(lines: Buffer) {
-      await sql.insertJsonLines("spans", lines, SPAN_INSERT_SETTINGS);
-    },
-    close: () => sql.close(),
-  };
+  const store = unmigratedStore(sql);
   try {
     await store.migrate();
   } catch (err) {
@@ -53,4 +42,20 @@ export async function storeOver(sql: SqlClient): Promise<Store> {
     throw err;
   }
   return store;
+}
+
+/** A Store over a SqlClient, without touching the schema (for tests that stand in for a server). */
+export function unmigratedStore(sql: SqlClient): Store {
+  return {
+    sql,
+    migrate: () => migrate(sql),
+    async insertSpans(spans: readonly CanonicalSpan[], versions?: readonly number[]) {
+      if (spans.length === 0) return;
+      await sql.insertJsonLines("spans", Buffer.from(spans.map((span, i) => spanLine(span, versions?.[i] ?? 0)).join("\n")), { settings: SPAN_INSERT_SETTINGS });
+    },
+    async insertSpanLines(lines: Buffer, options = {}) {
+      await sql.insertJsonLines("spans", lines, { ...options, settings: SPAN_INSERT_SETTINGS });
+    },
+    close: () => sql.close(),
+  };
 }

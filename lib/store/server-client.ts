@@ -8,8 +8,9 @@
 import { Readable } from "node:stream";
 import { type ClickHouseClient, createClient } from "@clickhouse/client";
 import { assertIdentifier } from "./chdb-client.ts";
-import { StoreError, errorMessage, sqlExcerpt } from "./errors.ts";
-import type { QueryParams, SqlClient } from "./types.ts";
+import { type HttpAnswer, httpPost } from "../http/post.ts";
+import { type ServerAnswer, StoreError, errorMessage, sqlExcerpt } from "./errors.ts";
+import type { InsertOptions, QueryParams, SqlClient } from "./types.ts";
 
 export interface ServerClientOptions {
   /** e.g. http://localhost:8123 (credentials may be in the URL or given below). */
@@ -74,21 +75,41 @@ export async function createServerClient(opts: ServerClientOptions): Promise<Sql
         });
       }
     },
-    async insertJsonLines(table, lines, settings) {
+    async insertJsonLines(table, lines, { settings, queryId, signal } = {}) {
       if (lines.length === 0) return;
       assertIdentifier(table);
+      live();
+      const failed = (detail: string, cause: unknown, response?: ServerAnswer) =>
+        new StoreError("STORE_INSERT_FAILED", `ClickHouse insert into ${table} (${lines.length} bytes) failed: ${detail}`, { cause, response });
+      // The hot path posts to the HTTP interface itself, so a failed insert keeps the server's status
+      // (400 for data it cannot parse, 5xx when it fails) and headers (Retry-After from a proxy);
+      // @clickhouse/client turns an error answer into a message without them. A custom transport
+      // (tests over chdb/connection) has no URL: it goes through the client.
+      if (!opts.url || opts.connect) return insertThroughClient(live(), table, lines, settings, queryId, signal, failed);
+      const url = new URL(opts.url);
+      const headers: Record<string, string> = { "content-type": "application/x-ndjson" };
+      const user = opts.username ?? (url.username ? decodeURIComponent(url.username) : undefined);
+      const key = opts.password ?? (url.password ? decodeURIComponent(url.password) : undefined);
+      if (user) headers["x-clickhouse-user"] = user;
+      if (key) headers["x-clickhouse-key"] = key;
+      url.username = "";
+      url.password = "";
+      url.searchParams.set("database", opts.database);
+      url.searchParams.set("query", `INSERT INTO ${table} FORMAT JSONEachRow`);
+      if (queryId) url.searchParams.set("query_id", queryId);
+      for (const [name, value] of Object.entries(settings ?? {})) url.searchParams.set(name, String(value));
+      let answer: HttpAnswer;
       try {
-        const result = await live().exec({
-          query: `INSERT INTO ${table} FORMAT JSONEachRow`,
-          values: Readable.from([lines]),
-          clickhouse_settings: settings as Record<string, string>,
-        });
-        result.stream.resume();
+        answer = await httpPost(url, { headers, body: lines, signal });
       } catch (err) {
-        throw new StoreError("STORE_INSERT_FAILED", `ClickHouse insert into ${table} (${lines.length} bytes) failed: ${errorMessage(err)}`, {
-          cause: err,
-        });
+        throw failed(errorMessage(err), err);
       }
+      // An exception after the status line was sent shows in this header even on a 200.
+      const exception = answer.headers.get("x-clickhouse-exception-code");
+      if (answer.ok && !exception) return;
+      const status = answer.ok ? 500 : answer.status;
+      const body = answer.body.toString("utf8").trim();
+      throw failed(`HTTP ${status}: ${body.slice(0, 500)}`, undefined, { status, body, retryAfter: answer.headers.get("retry-after") });
     },
     async close() {
       if (closed) return;
@@ -101,4 +122,27 @@ export async function createServerClient(opts: ServerClientOptions): Promise<Sql
 function wrap(err: unknown, sql: string): StoreError {
   if (err instanceof StoreError) return err;
   return new StoreError("STORE_QUERY_FAILED", `ClickHouse: ${errorMessage(err)} — in: ${sqlExcerpt(sql)}`, { cause: err });
+}
+
+async function insertThroughClient(
+  client: ClickHouseClient,
+  table: string,
+  lines: Buffer,
+  settings: InsertOptions["settings"],
+  queryId: string | undefined,
+  signal: AbortSignal | undefined,
+  failed: (detail: string, cause: unknown) => StoreError,
+): Promise<void> {
+  try {
+    const result = await client.exec({
+      query: `INSERT INTO ${table} FORMAT JSONEachRow`,
+      values: Readable.from([lines]),
+      clickhouse_settings: settings as Record<string, string>,
+      query_id: queryId,
+      abort_signal: signal,
+    });
+    result.stream.resume();
+  } catch (err) {
+    throw failed(errorMessage(err), err);
+  }
 }

@@ -12,7 +12,9 @@
 //   span, so a crash between the two is repaired by the redelivery (the fold is recomputed from the table).
 // - A fold over more pieces has a higher version, so it replaces any earlier, partial fold regardless of
 //   arrival order; a redelivered piece changes neither the set nor the result.
-// - One INSERT per table per write() call; write() calls of one writer run one after another.
+// - One INSERT per table per write() call; write() calls that carry pieces run one after another
+//   (complete spans alone touch neither the pieces table nor the cache, and a fold's higher version
+//   wins over a complete span whatever the order of their inserts).
 // - The cache assumes one writer per span at a time (the bus is keyed by trace id, so one consumer owns a
 //   trace); call clearCache() when partitions move to another consumer.
 import { createHash } from "node:crypto";
@@ -24,7 +26,7 @@ import { spanLine } from "./span-row.ts";
 import type { CanonicalSpan } from "../span/types.ts";
 import { LruCache } from "./lru-cache.ts";
 import { type PieceEnvelope, insertPieces, loadPieces, spanKey } from "./piece-table.ts";
-import type { Store } from "./types.ts";
+import type { InsertOptions, Store } from "./types.ts";
 
 export type MergePieces = (pieces: readonly SpanEnvelope[]) => CanonicalSpan;
 
@@ -45,9 +47,12 @@ export interface RawSpanLine {
   raw: Buffer;
 }
 
+/** Passed to the spans INSERT (see InsertOptions): the delivery's idempotency key and timeout. */
+export type SpanWriteOptions = Omit<InsertOptions, "settings">;
+
 export interface SpanWriter {
   /** Writes complete spans (raw or parsed) and folds pieces; one INSERT for the spans of a call. */
-  write(items: ReadonlyArray<SpanEnvelope | RawSpanLine>): Promise<void>;
+  write(items: ReadonlyArray<SpanEnvelope | RawSpanLine>, options?: SpanWriteOptions): Promise<void>;
   /** Forgets cached pieces (e.g. when bus partitions were reassigned); the pieces table stays the truth. */
   clearCache(): void;
 }
@@ -56,7 +61,7 @@ export function createSpanWriter(store: Store, opts: SpanWriterOptions = {}): Sp
   const cache = new LruCache<string, PieceEnvelope[]>(opts.cacheSpans ?? 2000);
   let tail: Promise<void> = Promise.resolve();
 
-  async function writeBatch(items: ReadonlyArray<SpanEnvelope | RawSpanLine>): Promise<void> {
+  async function writeBatch(items: ReadonlyArray<SpanEnvelope | RawSpanLine>, options: SpanWriteOptions): Promise<void> {
     const lines: Buffer[] = [];
     const newPiecesBySpan = new Map<string, PieceEnvelope[]>();
     for (const item of items) {
@@ -89,7 +94,7 @@ export function createSpanWriter(store: Store, opts: SpanWriterOptions = {}): Sp
     }
 
     if (piecesToStore.length > 0) await insertPieces(store.sql, piecesToStore);
-    await store.insertSpanLines(joinLines(lines));
+    await store.insertSpanLines(joinLines(lines), options);
     for (const [key, pieces] of nextCache) cache.set(key, pieces);
   }
 
@@ -108,8 +113,10 @@ export function createSpanWriter(store: Store, opts: SpanWriterOptions = {}): Sp
   }
 
   return {
-    write(envelopes) {
-      const run = tail.then(() => writeBatch(envelopes));
+    write(envelopes, options = {}) {
+      // Only folds need the order (the pieces cache); complete spans alone never wait for another call.
+      if (envelopes.every((e) => "raw" in e || !e.piece)) return writeBatch(envelopes, options);
+      const run = tail.then(() => writeBatch(envelopes, options));
       tail = run.catch(() => {});
       return run;
     },

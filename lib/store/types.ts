@@ -5,6 +5,15 @@ import type { CanonicalSpan } from "../span/types.ts";
 
 export type InsertSettings = Record<string, string | number>;
 
+/** Per-insert options of the span hot path. */
+export interface InsertOptions {
+  settings?: InsertSettings;
+  /** A server-mode insert is sent with this query id (the delivery's idempotency key: retries share it). */
+  queryId?: string;
+  /** Aborts a server-mode insert (the delivery helper's per-request timeout); chDB cannot abort one. */
+  signal?: AbortSignal;
+}
+
 export type QueryParams = Record<string, string | number | boolean | null | string[] | number[]>;
 
 export interface SqlClient {
@@ -22,7 +31,7 @@ export interface SqlClient {
    * Inserts raw JSONEachRow bytes (one JSON object per line) in ONE insert, parsed inside the engine:
    * the hot path for spans that are already JSON, so nothing is parsed or re-encoded in JavaScript.
    */
-  insertJsonLines(table: string, lines: Buffer, settings?: InsertSettings): Promise<void>;
+  insertJsonLines(table: string, lines: Buffer, options?: InsertOptions): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -44,6 +53,6 @@ export interface Store {
    */
   insertSpans(spans: readonly CanonicalSpan[], versions?: readonly number[]): Promise<void>;
   /** Writes canonical spans that are already JSON (one per line, e.g. straight from the bus) in one INSERT. */
-  insertSpanLines(lines: Buffer): Promise<void>;
+  insertSpanLines(lines: Buffer, options?: Omit<InsertOptions, "settings">): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 // The deliver role: one consumer group per destination on its own `deliver.<name>` topic, so a slow
 // or broken destination never holds up another. Offsets are committed only after the destination
-// has the batch durably or the dead-letter topic has what it gave up on (at-least-once). Vendor
-// destinations go through the shared delivery helper (vendor.ts); the store writes directly.
+// has the batch durably or the dead-letter topic has what it gave up on (at-least-once). Every
+// destination goes through the shared delivery helper (target.ts), the built-in store included.
 import type { DeliveryStats } from "../../destinations/_delivery/index.ts";
 import { type Bus, type BusRecord, type Consumer, TOPICS } from "../../lib/bus/types.ts";
 import type { Logger } from "../../lib/telemetry/logger.ts";

@@ -67,9 +67,9 @@ export async function startRoles(config: Config, logger: Logger, options: RolesO
   const roles = ROLE_NAMES.filter((r) => options.roles.includes(r)); // canonical order, no duplicates
   const refused = checkRoles(config, options.roles);
   if (refused) throw new RoleError(refused);
-  const unsupported = Object.entries(config.destinations).filter(([, d]) => d.type !== "store" && !DESTINATION_MODULES[d.type]);
+  const unsupported = Object.entries(config.destinations).filter(([, d]) => !DESTINATION_MODULES[d.type]);
   if (unsupported.length) {
-    throw new Error(`destinations not supported by this version yet: ${unsupported.map(([n, d]) => `${n} (type ${d.type})`).join(", ")}; available: store, ${Object.keys(DESTINATION_MODULES).join(", ")}`);
+    throw new Error(`destinations not supported by this version yet: ${unsupported.map(([n, d]) => `${n} (type ${d.type})`).join(", ")}; available: ${Object.keys(DESTINATION_MODULES).join(", ")}`);
   }
 
   const metrics = createMetrics();

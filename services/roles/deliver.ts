@@ -1,17 +1,18 @@
 // The deliver role: one consumer group per destination (`deliver.<name>`), committing only after the
 // destination has the batch or the dead-letter topic has what it gave up on (services/deliver/).
 // `destinations` limits a process to some of the configured destinations (`tracerelay deliver
-// --destination store`); default: all. Vendor destinations (webhook, langfuse, …) can run in any
-// number of processes. The built-in `store` writes to the store: with a ClickHouse server (`store.url`)
+// --destination store`); default: all. Every destination, the store included, goes through the shared
+// delivery helper. Vendor destinations (webhook, langfuse, …) can run in any number of processes. The
+// built-in `store` writes to the store: with a ClickHouse server (`store.url`)
 // any number of deliver processes can run it; with embedded chDB only ONE process may open the data
 // dir, so exactly one process runs `deliver --destination store` (and serves the explorer: `--with explorer`).
 import { TOPICS } from "../../lib/bus/types.ts";
 import { BusDeadLetterSink } from "../../lib/dlq/bus-sink.ts";
 import { createSpanWriter } from "../../lib/store/span-writer.ts";
-import { storeDestination } from "../../destinations/store/index.ts";
+import type { AdapterEnv } from "../../destinations/module.ts";
 import { type DeliveryTarget, startDelivery } from "../deliver/index.ts";
 import { startHeartbeats } from "../deliver/status.ts";
-import { vendorTarget } from "../deliver/vendor.ts";
+import { destinationTarget } from "../deliver/target.ts";
 import type { RoleContext, StartedRole } from "./context.ts";
 
 export interface DeliverRoleOptions {
@@ -36,12 +37,15 @@ export async function startDeliverRole(ctx: RoleContext, options: DeliverRoleOpt
   for (const name of names) {
     const block = config.destinations[name];
     const child = logger.child({ component: "deliver", destination: name });
+    const env: AdapterEnv = {};
     if (block.type === "store") {
-      const writer = createSpanWriter(await ctx.store(), { priceOverrides: config.pricing.models });
-      targets.push(storeDestination(name, writer, ctx.metrics, child));
-    } else {
-      targets.push(vendorTarget(name, block, { registry: ctx.metrics.registry, deadLetters, logger: child }));
+      env.spanWriter = createSpanWriter(await ctx.store(), { priceOverrides: config.pricing.models });
+      env.onStoreWritten = (spans, seconds) => {
+        ctx.metrics.storeSpansWritten.inc(spans);
+        ctx.metrics.storeInsertSeconds.observe(seconds);
+      };
     }
+    targets.push(destinationTarget(name, block, { registry: ctx.metrics.registry, deadLetters, logger: child, env }));
   }
   const consumers = await startDelivery(bus, targets, logger.child({ component: "deliver" }));
   const heartbeats = startHeartbeats(bus, targets, config.status.heartbeat_ms, logger.child({ component: "status" }));
