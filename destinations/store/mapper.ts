@@ -1,10 +1,9 @@
 // Store mapper (pure): a batch of canonical spans → one span-writer call. A complete span is written
 // as the bytes it arrived in (no re-encoding); a piece (a span parsed from a record with a `piece`
 // header, see attachPiece) goes to the writer as a piece, which folds it with the earlier ones.
-import { pieceOf } from "../../lib/span/envelope.ts";
+import { pieceOf, type SpanEnvelope } from "../../lib/span/envelope.ts";
 import { spanBytes } from "../../lib/span/json.ts";
 import type { CanonicalSpan } from "../../lib/span/types.ts";
-import type { SpanEnvelope } from "../../lib/span/envelope.ts";
 import type { RawSpanLine } from "../../lib/store/span-writer.ts";
 import { idempotencyKey } from "../_delivery/index.ts";
 

@@ -19,6 +19,7 @@ export interface ProduceMessage {
   key: string;
   /** A Buffer must not be modified after produce(): the embedded bus hands it to readers as it is. */
   value: Buffer | string;
+  /** Like a Buffer value, kept by the embedded bus as given: not to be modified after produce(). */
   headers?: Record<string, string>;
 }
 

@@ -22,13 +22,13 @@ export function parseSpanJson(text: string): CanonicalSpan {
 }
 
 /**
- * Parses a span from a bus record's value (UTF-8 JSON) and remembers text and bytes. Another call with
+ * Parses a span from a bus record's value (UTF-8 JSON) and remembers the bytes. Another call with
  * the same Buffer object returns the same span while it is alive: callers must treat it as read-only.
  */
 export function parseSpanBytes(value: Buffer): CanonicalSpan {
   const known = parsedFrom.get(value)?.deref();
   if (known) return known;
-  const span = parseSpanJson(value.toString("utf8"));
+  const span = JSON.parse(value.toString("utf8")) as CanonicalSpan; // its text, if wanted, comes from the bytes
   if (span !== null && typeof span === "object") {
     bytes.set(span, value);
     parsedFrom.set(value, new WeakRef(span));
@@ -36,11 +36,11 @@ export function parseSpanBytes(value: Buffer): CanonicalSpan {
   return span;
 }
 
-/** The span's JSON text: the remembered one, else JSON.stringify (then remembered). */
+/** The span's JSON text: the remembered one, else decoded from its bytes, else JSON.stringify (then remembered). */
 export function spanJson(span: CanonicalSpan): string {
   let text = texts.get(span);
   if (text === undefined) {
-    text = JSON.stringify(span);
+    text = bytes.get(span)?.toString("utf8") ?? JSON.stringify(span);
     texts.set(span, text);
   }
   return text;

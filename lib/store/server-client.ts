@@ -10,7 +10,7 @@ import { type ClickHouseClient, createClient } from "@clickhouse/client";
 import { assertIdentifier } from "./chdb-client.ts";
 import { type HttpAnswer, httpPost } from "../http/post.ts";
 import { type ServerAnswer, StoreError, errorMessage, sqlExcerpt } from "./errors.ts";
-import type { InsertOptions, QueryParams, SqlClient } from "./types.ts";
+import type { QueryParams, SqlClient } from "./types.ts";
 
 export interface ServerClientOptions {
   /** e.g. http://localhost:8123 (credentials may be in the URL or given below). */
@@ -41,6 +41,7 @@ export async function createServerClient(opts: ServerClientOptions): Promise<Sql
     if (opts.database !== "default") await bootstrap.close();
   }
   const client = opts.database === "default" ? bootstrap : connect(opts.database);
+  const http = insertTarget(opts);
   let closed = false;
   const live = (): ClickHouseClient => {
     if (closed) throw new StoreError("STORE_CLOSED", "the ClickHouse store client is closed");
@@ -78,29 +79,26 @@ export async function createServerClient(opts: ServerClientOptions): Promise<Sql
     async insertJsonLines(table, lines, { settings, queryId, signal } = {}) {
       if (lines.length === 0) return;
       assertIdentifier(table);
-      live();
+      const query = `INSERT INTO ${table} FORMAT JSONEachRow`;
       const failed = (detail: string, cause: unknown, response?: ServerAnswer) =>
         new StoreError("STORE_INSERT_FAILED", `ClickHouse insert into ${table} (${lines.length} bytes) failed: ${detail}`, { cause, response });
-      // The hot path posts to the HTTP interface itself, so a failed insert keeps the server's status
-      // (400 for data it cannot parse, 5xx when it fails) and headers (Retry-After from a proxy);
-      // @clickhouse/client turns an error answer into a message without them. A custom transport
-      // (tests over chdb/connection) has no URL: it goes through the client.
-      if (!opts.url || opts.connect) return insertThroughClient(live(), table, lines, settings, queryId, signal, failed);
-      const url = new URL(opts.url);
-      const headers: Record<string, string> = { "content-type": "application/x-ndjson" };
-      const user = opts.username ?? (url.username ? decodeURIComponent(url.username) : undefined);
-      const key = opts.password ?? (url.password ? decodeURIComponent(url.password) : undefined);
-      if (user) headers["x-clickhouse-user"] = user;
-      if (key) headers["x-clickhouse-key"] = key;
-      url.username = "";
-      url.password = "";
-      url.searchParams.set("database", opts.database);
-      url.searchParams.set("query", `INSERT INTO ${table} FORMAT JSONEachRow`);
+      if (!http) {
+        try {
+          const result = await live().exec({ query, values: Readable.from([lines]), clickhouse_settings: settings as Record<string, string>, query_id: queryId, abort_signal: signal });
+          result.stream.resume();
+        } catch (err) {
+          throw failed(errorMessage(err), err);
+        }
+        return;
+      }
+      live();
+      const url = new URL(http.base);
+      url.searchParams.set("query", query);
       if (queryId) url.searchParams.set("query_id", queryId);
       for (const [name, value] of Object.entries(settings ?? {})) url.searchParams.set(name, String(value));
       let answer: HttpAnswer;
       try {
-        answer = await httpPost(url, { headers, body: lines, signal });
+        answer = await httpPost(url, { headers: http.headers, body: lines, signal });
       } catch (err) {
         throw failed(errorMessage(err), err);
       }
@@ -124,25 +122,23 @@ function wrap(err: unknown, sql: string): StoreError {
   return new StoreError("STORE_QUERY_FAILED", `ClickHouse: ${errorMessage(err)} — in: ${sqlExcerpt(sql)}`, { cause: err });
 }
 
-async function insertThroughClient(
-  client: ClickHouseClient,
-  table: string,
-  lines: Buffer,
-  settings: InsertOptions["settings"],
-  queryId: string | undefined,
-  signal: AbortSignal | undefined,
-  failed: (detail: string, cause: unknown) => StoreError,
-): Promise<void> {
-  try {
-    const result = await client.exec({
-      query: `INSERT INTO ${table} FORMAT JSONEachRow`,
-      values: Readable.from([lines]),
-      clickhouse_settings: settings as Record<string, string>,
-      query_id: queryId,
-      abort_signal: signal,
-    });
-    result.stream.resume();
-  } catch (err) {
-    throw failed(errorMessage(err), err);
-  }
+/**
+ * Where span inserts are POSTed, worked out once: the server URL without credentials (they go in
+ * headers) and with the database. Span inserts post to the HTTP interface themselves, so a failed
+ * insert keeps the server's status (400 for data it cannot parse, 5xx when it fails) and headers
+ * (Retry-After from a proxy); @clickhouse/client turns an error answer into a message without them.
+ * A custom transport (tests over chdb/connection) has no URL: its inserts go through the client.
+ */
+function insertTarget(opts: ServerClientOptions): { base: string; headers: Record<string, string> } | undefined {
+  if (!opts.url || opts.connect) return undefined;
+  const url = new URL(opts.url);
+  const headers: Record<string, string> = { "content-type": "application/x-ndjson" };
+  const user = opts.username ?? (url.username ? decodeURIComponent(url.username) : undefined);
+  const key = opts.password ?? (url.password ? decodeURIComponent(url.password) : undefined);
+  if (user) headers["x-clickhouse-user"] = user;
+  if (key) headers["x-clickhouse-key"] = key;
+  url.username = "";
+  url.password = "";
+  url.searchParams.set("database", opts.database);
+  return { base: url.href, headers };
 }

@@ -29,5 +29,4 @@ export const digitCount = (s: string): number => {
   }
   return lastDigits;
 };
-export const hasDigit = (s: string): boolean => digitCount(s) > 0;
 export const digitsOf = (s: string): string => s.replace(/\D/g, "");

@@ -163,13 +163,12 @@ export async function startRouter(opts: RouterOptions): Promise<Consumer> {
     handler: async (batch) => {
       const rules = currentRules(); // one snapshot per batch: never a half-loaded rule set
       const fixed = rules ? staticRoute(rules) : destinations;
-      if (fixed) {
+      if (!rules || fixed) {
         if (tail && tail.buffered.spans > 0) await releaseTail("flush"); // rules no longer tail: release what waits
         const messages = batch.map((r) => ({ key: r.key, value: r.value, headers: r.headers }));
-        await Promise.all(fixed.map((d) => bus.produce(TOPICS.deliver(d), messages)));
+        await Promise.all((fixed ?? destinations).map((d) => bus.produce(TOPICS.deliver(d), messages)));
         return;
       }
-      if (!rules) return; // unreachable: no rules is the fixed route to every destination
       if (rules.tail) tail ??= new TailSampler<BusRecord>(currentRules as () => CompiledRules, clock);
       else if (tail && tail.buffered.spans > 0) await releaseTail("flush");
       const out = new Map<string, ProduceMessage[]>();

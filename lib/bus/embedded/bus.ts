@@ -44,7 +44,8 @@
 // produce() rejects with BusUnavailableError (ingest answers 503). Consumers hold at most one batch
 // (maxBatch records, about maxBatchBytes) per partition in memory. Reads are positional, in chunks,
 // except for the newest recentBytes of each partition, which readers get from memory (partition-log.ts).
-// A produced Buffer value may be kept and handed to readers as it is: it must not change afterwards.
+// A produced Buffer value and headers object may be kept and handed to readers (headers copied per
+// reader): neither may change after produce().
 //
 // LIMITS. One process per directory: opening the same directory twice in one process is refused, but
 // nothing stops a second PROCESS, which would corrupt the log. Starting a consumer in the middle of a

@@ -29,7 +29,7 @@ export interface PreparedRecord {
   key: Buffer;
   value: Buffer;
   headers: Array<[name: Buffer, value: Buffer]>;
-  /** The message's key and headers as given (kept in memory for readers, see partition-log.ts). */
+  /** The message's key and headers as given (kept in memory for readers, who each get a copy of the headers; see partition-log.ts). */
   keyText: string;
   headerMap: Record<string, string>;
   /** Bytes the record takes on disk, prefix included. */
@@ -62,7 +62,7 @@ export function prepareRecord(message: ProduceMessage): PreparedRecord {
     body += 2 + name.length + 4 + text.length;
   }
   if (body > MAX_RECORD_BODY_BYTES) throw new RangeError(`record of ${body} bytes is over the ${MAX_RECORD_BODY_BYTES}-byte limit (key ${JSON.stringify(message.key.slice(0, 64))})`);
-  return { key, value, headers, keyText: message.key, headerMap: { ...message.headers }, size: PREFIX_BYTES + body };
+  return { key, value, headers, keyText: message.key, headerMap: message.headers ?? {}, size: PREFIX_BYTES + body };
 }
 
 /** Writes the record at `at` in `target` (which must have `record.size` bytes free); returns the next position. */
