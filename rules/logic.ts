@@ -49,19 +49,21 @@ export function globToRegex(glob: string, flags = ""): RegExp {
   return cachedRegex(`^${body}$`, flags);
 }
 
-jsonLogic.add_operation("match", (value: unknown, source: unknown, flags?: unknown) =>
-  typeof value === "string" && typeof source === "string" ? cachedRegex(source, typeof flags === "string" ? flags : "").test(value) : false,
-);
-jsonLogic.add_operation("glob", (value: unknown, pattern: unknown) => (typeof value === "string" && typeof pattern === "string" ? globToRegex(pattern).test(value) : false));
-jsonLogic.add_operation("starts_with", (value: unknown, prefix: unknown) => typeof value === "string" && typeof prefix === "string" && value.startsWith(prefix));
-jsonLogic.add_operation("in_list", (value: unknown, list: unknown) => Array.isArray(list) && list.includes(value));
+/** The custom operations, by name (also called directly by compiled conditions: rules/condition.ts). */
+export const CUSTOM_OPERATIONS: Readonly<Record<string, (...args: unknown[]) => boolean>> = {
+  match: (value, source, flags) => (typeof value === "string" && typeof source === "string" ? cachedRegex(source, typeof flags === "string" ? flags : "").test(value) : false),
+  glob: (value, pattern) => (typeof value === "string" && typeof pattern === "string" ? globToRegex(pattern).test(value) : false),
+  starts_with: (value, prefix) => typeof value === "string" && typeof prefix === "string" && value.startsWith(prefix),
+  in_list: (value, list) => Array.isArray(list) && list.includes(value),
+};
+for (const [name, op] of Object.entries(CUSTOM_OPERATIONS)) jsonLogic.add_operation(name, op);
 
 const BUILTIN_OPS = new Set([
   "==", "===", "!=", "!==", ">", ">=", "<", "<=", "!!", "!", "%", "in", "cat", "substr", "+", "*", "-", "/",
   "min", "max", "merge", "var", "missing", "missing_some", "if", "?:", "and", "or", "filter", "map", "reduce",
   "all", "none", "some", "log",
 ]);
-const CUSTOM_OPS = new Set(["match", "glob", "starts_with", "in_list"]);
+const CUSTOM_OPS = new Set(Object.keys(CUSTOM_OPERATIONS));
 
 export interface LogicCheck {
   problems: string[];
@@ -114,13 +116,3 @@ export function checkLogic(logic: unknown): LogicCheck {
 }
 
 export type Condition = (data: unknown) => boolean;
-
-/** A condition as a function; no condition = always true. */
-export function compileCondition(logic: unknown): Condition {
-  if (logic === undefined || logic === null) return () => true;
-  if (typeof logic !== "object") {
-    const v = jsonLogic.truthy(logic);
-    return () => v;
-  }
-  return (data) => jsonLogic.truthy(jsonLogic.apply(logic as jsonLogicType.RulesLogic, data));
-}
