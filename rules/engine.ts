@@ -22,8 +22,8 @@ import type { CanonicalSpan } from "../lib/span/types.ts";
 import { decideSample } from "./stages/sample.ts";
 import { redactSpan } from "./stages/redact.ts";
 import { routeSpan } from "./stages/route.ts";
-import { transformSpan } from "./stages/transform.ts";
-import type { ApplyResult, CompiledRedaction, CompiledRules, Decisions, SampleDecision } from "./types.ts";
+import { applyTransforms } from "./stages/transform.ts";
+import type { ApplyResult, CompiledRedaction, CompiledRules, CompiledTransform, Decisions, SampleDecision } from "./types.ts";
 
 export { compileRules, RulesError } from "./compile.ts";
 export type { ApplyResult, CompiledRules, Decisions, RulesDoc, SampleDecision } from "./types.ts";
@@ -44,33 +44,26 @@ export function applyRules(rules: CompiledRules, span: CanonicalSpan, ctx: Apply
   decisions.defaultRoute = routed.usedDefault;
 
   // redaction copies, shared between destinations with the same applicable rules; a destination whose
-  // rules extend another's (e.g. [a] and [a, b]) starts from the cached prefix
-  const byScope = new Map<string, { span: CanonicalSpan; counts: Record<string, number> }>();
-  const byTransform = new Map<CanonicalSpan, Map<string, { span: CanonicalSpan; applied: string[] }>>();
+  // rules extend another's (e.g. [a] and [a, b]) starts from the cached prefix. Transforms likewise:
+  // shared per input copy and chain of applicable transforms, continued from a common prefix.
+  const plans = plansOf(rules);
+  const byScope = new Map<string, Cached>();
+  const byTransform = new Map<CanonicalSpan, Map<string, Cached>>();
   for (const dest of routed.destinations) {
+    const plan = plans.get(dest) ?? planFor(rules, dest);
     let out = span;
-    if (rules.redaction.length) {
-      const applicable = rules.redaction.filter((r) => r.destinations.has(dest));
-      if (applicable.length) {
-        const entry = redactedFor(byScope, span, applicable, rules.hashKey);
-        out = entry.span;
-        if (Object.keys(entry.counts).length) decisions.redactions[dest] = { ...entry.counts };
-      }
+    if (plan.redaction.rules.length) {
+      const entry = cachedChain(byScope, span, plan.redaction, (from, rest, e) => redactSpan(from, rest, rules.hashKey, e.counts));
+      out = entry.span;
+      if (Object.keys(entry.counts).length) decisions.redactions[dest] = { ...entry.counts };
     }
-    if (rules.transforms.length) {
-      // destinations with the same input copy and the same applicable transforms share the result
-      const tKey = transformKey(rules, dest);
+    if (plan.transforms.rules.length) {
       let perInput = byTransform.get(out);
       if (!perInput) {
         perInput = new Map();
         byTransform.set(out, perInput);
       }
-      let done = perInput.get(tKey);
-      if (!done) {
-        const applied: string[] = [];
-        done = { span: transformSpan(out, rules.transforms, dest, applied), applied };
-        perInput.set(tKey, done);
-      }
+      const done = cachedChain(perInput, out, plan.transforms, (from, rest, e) => applyTransforms(from, rest, e.applied));
       out = done.span;
       if (done.applied.length) decisions.transforms[dest] = [...done.applied];
     }
@@ -79,34 +72,74 @@ export function applyRules(rules: CompiledRules, span: CanonicalSpan, ctx: Apply
   return { decisions, perDestination };
 }
 
-function transformKey(rules: CompiledRules, dest: string): string {
-  let key = "";
-  for (let i = 0; i < rules.transforms.length; i++) if (rules.transforms[i].destinations.has(dest)) key += `${i},`;
-  return key;
+/** The result of a chain of rules for one input: the span, and what they did (counts or names). */
+interface Cached {
+  span: CanonicalSpan;
+  counts: Record<string, number>;
+  applied: string[];
 }
 
-function redactedFor(
-  cache: Map<string, { span: CanonicalSpan; counts: Record<string, number> }>,
-  span: CanonicalSpan,
-  applicable: readonly CompiledRedaction[],
-  hashKey: string | undefined,
-): { span: CanonicalSpan; counts: Record<string, number> } {
-  const key = applicable.map((r) => r.index).join(",");
-  const hit = cache.get(key);
+/** Rules of one stage applying to a destination, in order, with the cache keys of their prefixes. */
+interface Chain<R> {
+  rules: readonly R[];
+  /** keys[n] identifies rules.slice(0, n + 1). */
+  keys: readonly string[];
+}
+interface DestinationPlan {
+  redaction: Chain<CompiledRedaction>;
+  transforms: Chain<CompiledTransform>;
+}
+
+// Which rules apply to which destination depends on the rule set only: worked out once per set.
+const planCache = new WeakMap<CompiledRules, Map<string, DestinationPlan>>();
+function plansOf(rules: CompiledRules): Map<string, DestinationPlan> {
+  let plans = planCache.get(rules);
+  if (!plans) {
+    plans = new Map();
+    planCache.set(rules, plans);
+  }
+  return plans;
+}
+function planFor(rules: CompiledRules, dest: string): DestinationPlan {
+  const chain = <R extends { destinations: ReadonlySet<string> }>(all: readonly R[]): Chain<R> => {
+    const picked: R[] = [];
+    const keys: string[] = [];
+    let key = "";
+    all.forEach((r, i) => {
+      if (!r.destinations.has(dest)) return;
+      picked.push(r);
+      key += `${i},`;
+      keys.push(key);
+    });
+    return { rules: picked, keys };
+  };
+  const plan = { redaction: chain(rules.redaction), transforms: chain(rules.transforms) };
+  plansOf(rules).set(dest, plan);
+  return plan;
+}
+
+/**
+ * The result of `chain` on `input`, from `cache` (keyed by the chain's rules) or computed, starting
+ * from the longest prefix of the chain already in the cache. `run` must not modify its input span;
+ * it adds what it does to the entry's counts (redaction) or applied names (transforms).
+ */
+function cachedChain<R>(cache: Map<string, Cached>, input: CanonicalSpan, chain: Chain<R>, run: (from: CanonicalSpan, rest: readonly R[], entry: Cached) => CanonicalSpan): Cached {
+  const n = chain.rules.length;
+  const hit = cache.get(chain.keys[n - 1]);
   if (hit) return hit;
-  let base = { span, counts: {} as Record<string, number> };
+  let base: Cached = { span: input, counts: {}, applied: [] };
   let from = 0;
-  for (let n = applicable.length - 1; n > 0; n--) {
-    const prefix = cache.get(applicable.slice(0, n).map((r) => r.index).join(","));
+  for (let k = n - 1; k > 0; k--) {
+    const prefix = cache.get(chain.keys[k - 1]);
     if (prefix) {
       base = prefix;
-      from = n;
+      from = k;
       break;
     }
   }
-  const counts = { ...base.counts };
-  const entry = { span: redactSpan(base.span, applicable.slice(from), hashKey, counts), counts };
-  cache.set(key, entry);
+  const entry: Cached = { span: base.span, counts: { ...base.counts }, applied: [...base.applied] };
+  entry.span = run(base.span, from === 0 ? chain.rules : chain.rules.slice(from), entry);
+  cache.set(chain.keys[n - 1], entry);
   return entry;
 }
 

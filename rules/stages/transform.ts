@@ -11,7 +11,7 @@
 // characters of string content in total per field, in document order; a cut string ends with
 // `…[truncated <n> chars]`. Structure is kept (later strings become "" + marker).
 import type { CanonicalSpan } from "../../lib/span/types.ts";
-import type { CompiledTransform, RedactableField } from "../types.ts";
+import type { CompiledTransform, RedactableField, TransformRuleDoc } from "../types.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -27,7 +27,7 @@ export function splitPath(path: string): string[] {
   return [head, ...path.slice(dot + 1).split(".")];
 }
 
-function getPath(obj: Obj, parts: string[]): unknown {
+function getPath(obj: Obj, parts: readonly string[]): unknown {
   let cur: unknown = obj;
   for (const p of parts) {
     if (cur === null || typeof cur !== "object") return undefined;
@@ -38,13 +38,18 @@ function getPath(obj: Obj, parts: string[]): unknown {
 
 /**
  * Copy-on-write set/delete: `root` is a private shallow copy; nested objects are copied on the way
- * down the first time only (`owned` holds the copies made during this transformSpan call).
+ * down the first time only (`owned` holds the copies made during this chain of transforms). Returns
+ * the root, a new object when a top-level field was removed.
+ * A key is removed by rebuilding its object without it rather than with `delete`, which would turn
+ * the object into a slow dictionary (JSON.stringify of such objects is about a third slower).
  */
-function setPath(root: Obj, parts: string[], value: unknown, remove: boolean, owned: Set<object>): void {
+function setPath(root: Obj, parts: readonly string[], value: unknown, remove: boolean, owned: Set<object>): Obj {
+  let parent: Obj | undefined;
   let cur = root;
   for (let i = 0; i < parts.length - 1; i++) {
     const next = cur[parts[i]];
-    if (remove && (next === null || typeof next !== "object")) return;
+    if (remove && (next === null || typeof next !== "object")) return root;
+    parent = cur;
     if (next !== null && typeof next === "object" && owned.has(next)) {
       cur = next as Obj;
       continue;
@@ -55,8 +60,27 @@ function setPath(root: Obj, parts: string[], value: unknown, remove: boolean, ow
     cur = copy;
   }
   const last = parts[parts.length - 1];
-  if (remove) delete cur[last];
-  else cur[last] = value;
+  if (!remove) {
+    cur[last] = value;
+    return root;
+  }
+  if (!Object.hasOwn(cur, last)) return root;
+  const rebuilt = withoutKey(cur, last);
+  if (!parent) return rebuilt;
+  owned.add(rebuilt);
+  parent[parts[parts.length - 2]] = rebuilt;
+  return root;
+}
+
+/** A copy of `obj` without `key`, its other properties in the same order. */
+function withoutKey(obj: Obj, key: string): Obj {
+  const copy: Obj = {};
+  for (const k of Object.keys(obj)) {
+    if (k === key) continue;
+    if (k === "__proto__") Object.defineProperty(copy, k, { value: obj[k], enumerable: true, writable: true, configurable: true });
+    else copy[k] = obj[k];
+  }
+  return copy;
 }
 
 /** Copy-on-write: returns the same reference when nothing had to be cut. */
@@ -96,32 +120,64 @@ function truncateValue(value: unknown, budget: { left: number }): unknown {
 
 const DEFAULT_TRUNCATE: readonly RedactableField[] = ["input", "output", "thinking"];
 
+/** The transforms that apply to `destination`, in file order, applied to `span`. */
 export function transformSpan(span: CanonicalSpan, transforms: readonly CompiledTransform[], destination: string, applied: string[]): CanonicalSpan {
+  return applyTransforms(
+    span,
+    transforms.filter((t) => t.destinations.has(destination)),
+    applied,
+  );
+}
+
+/** A transform rule's paths split once (rules are compiled once, applied to every span). */
+interface Plan {
+  set: Array<[parts: string[], value: unknown]>;
+  rename: Array<[from: string[], to: string[]]>;
+  delete: string[][];
+  enrich: Array<{ from: string[]; to: string[]; map: Record<string, unknown>; default: unknown }>;
+}
+const plans = new WeakMap<TransformRuleDoc, Plan>();
+function planOf(doc: TransformRuleDoc): Plan {
+  let plan = plans.get(doc);
+  if (!plan) {
+    plan = {
+      set: Object.entries(doc.set ?? {}).map(([path, v]) => [splitPath(path), v]),
+      rename: Object.entries(doc.rename ?? {}).map(([from, to]) => [splitPath(from), splitPath(to)]),
+      delete: (doc.delete ?? []).map(splitPath),
+      enrich: (doc.enrich ?? []).map((e) => ({ from: splitPath(e.from), to: splitPath(e.to), map: e.map, default: e.default })),
+    };
+    plans.set(doc, plan);
+  }
+  return plan;
+}
+
+/**
+ * Applies `transforms` in order (each when its condition matches the copy as it is then); returns
+ * the same span when none applied, else a new copy. `span` is never modified, so it may be the
+ * shared result of an earlier chain (engine.ts continues from a common prefix of transforms).
+ */
+export function applyTransforms(span: CanonicalSpan, transforms: readonly CompiledTransform[], applied: string[]): CanonicalSpan {
   let o: Obj | undefined; // one private copy for the whole chain, made when the first transform applies
   const owned = new Set<object>();
   for (const t of transforms) {
-    if (!t.destinations.has(destination)) continue;
     if (!t.when(o ?? span)) continue;
     applied.push(t.name);
     o ??= { ...(span as unknown as Obj) };
     const doc = t.doc;
-    if (doc.set) for (const [path, v] of Object.entries(doc.set)) setPath(o, splitPath(path), structuredClone(v), false, owned);
-    if (doc.rename) {
-      for (const [from, to] of Object.entries(doc.rename)) {
-        const fp = splitPath(from);
-        const v = getPath(o, fp);
-        if (v === undefined) continue;
-        setPath(o, fp, undefined, true, owned);
-        setPath(o, splitPath(to), v, false, owned);
-      }
+    const plan = planOf(doc);
+    // set values are copied so that no two spans share (and a later transform changes) one object
+    for (const [parts, v] of plan.set) o = setPath(o, parts, v !== null && typeof v === "object" ? structuredClone(v) : v, false, owned);
+    for (const [from, to] of plan.rename) {
+      const v = getPath(o, from);
+      if (v === undefined) continue;
+      o = setPath(o, from, undefined, true, owned);
+      o = setPath(o, to, v, false, owned);
     }
-    if (doc.delete) for (const path of doc.delete) setPath(o, splitPath(path), undefined, true, owned);
-    if (doc.enrich) {
-      for (const e of doc.enrich) {
-        const key = getPath(o, splitPath(e.from));
-        const hit = key !== undefined && key !== null && Object.hasOwn(e.map, String(key)) ? e.map[String(key)] : e.default;
-        if (hit !== undefined) setPath(o, splitPath(e.to), hit, false, owned);
-      }
+    for (const parts of plan.delete) o = setPath(o, parts, undefined, true, owned);
+    for (const e of plan.enrich) {
+      const key = getPath(o, e.from);
+      const hit = key !== undefined && key !== null && Object.hasOwn(e.map, String(key)) ? e.map[String(key)] : e.default;
+      if (hit !== undefined) o = setPath(o, e.to, hit, false, owned);
     }
     if (doc.truncate) {
       for (const f of doc.truncate.fields ?? DEFAULT_TRUNCATE) {
