@@ -98,13 +98,15 @@ function walk(value: unknown, ctx: Ctx, depth: number): Out {
     return copy ?? value;
   }
   let copy: Record<string, unknown> | undefined;
-  const entries = Object.entries(value as Record<string, unknown>);
-  for (let i = 0; i < entries.length; i++) {
-    const [k, v] = entries[i];
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj); // not Object.entries: no [key, value] pair allocated per property
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const v = obj[k];
     const r = ctx.keys.length && keyMatches(k, ctx) ? redactWhole(v, ctx) : walk(v, ctx, depth + 1);
     if (r !== v && !copy) {
       copy = {};
-      for (let j = 0; j < i; j++) copy[entries[j][0]] = entries[j][1];
+      for (let j = 0; j < i; j++) copy[keys[j]] = obj[keys[j]];
     }
     if (copy && r !== DROP) copy[k] = r;
   }
