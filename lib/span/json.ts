@@ -36,6 +36,42 @@ export function parseSpanBytes(value: Buffer): CanonicalSpan {
   return span;
 }
 
+/** What a bus record tells of its span without parsing it: its key and its `project` and `span_id` headers. */
+export interface SpanIdentity {
+  trace_id: string;
+  span_id: string;
+  project_id: string;
+}
+
+/**
+ * A span read from a bus record whose JSON is parsed only when something beyond its identity is read:
+ * another field, its keys, a spread or JSON.stringify. Destinations that send the record's bytes as they
+ * are (the store, webhooks) and the delivery helper (batch sizes, idempotency keys) never need more, so
+ * the deliver role neither parses those spans nor keeps their objects alive while a batch is in flight
+ * (they were most of what survived each young-generation GC at half load). Read-only, like every span
+ * parsed from bytes; the parse, when it comes, is the shared one of parseSpanBytes.
+ */
+export function lazySpanFromBytes(value: Buffer, identity: SpanIdentity): CanonicalSpan {
+  let parsed: CanonicalSpan | undefined;
+  const full = (): CanonicalSpan => (parsed ??= parseSpanBytes(value));
+  const known = identity as unknown as Record<string | symbol, unknown>;
+  const span = new Proxy({} as CanonicalSpan, {
+    get: (_, key) => (parsed === undefined && Object.hasOwn(known, key) ? known[key] : Reflect.get(full(), key)),
+    has: (_, key) => Reflect.has(full(), key),
+    ownKeys: () => Reflect.ownKeys(full()),
+    getOwnPropertyDescriptor(_, key) {
+      const own = Reflect.getOwnPropertyDescriptor(full(), key);
+      // The (empty, extensible) target may report any property, but only as configurable.
+      return own && { ...own, configurable: true };
+    },
+    set: () => false,
+    defineProperty: () => false,
+    deleteProperty: () => false,
+  });
+  bytes.set(span, value);
+  return span;
+}
+
 /** The span's JSON text: the remembered one, else decoded from its bytes, else JSON.stringify (then remembered). */
 export function spanJson(span: CanonicalSpan): string {
   let text = texts.get(span);

@@ -7,10 +7,10 @@ import { type DeadLetterSink, createDelivery } from "../../destinations/_deliver
 import { DESTINATION_MODULES } from "../../destinations/index.ts";
 import type { AdapterEnv } from "../../destinations/module.ts";
 import { attachPiece, type SpanPiece } from "../../lib/span/envelope.ts";
-import { PIECE_HEADER } from "../ingest/publish.ts";
+import { PIECE_HEADER, SPAN_ID_HEADER } from "../ingest/publish.ts";
 import type { BusRecord } from "../../lib/bus/types.ts";
 import { REPLAY_OF_HEADER } from "../../lib/dlq/letter.ts";
-import { parseSpanBytes, parseSpanJson } from "../../lib/span/json.ts";
+import { lazySpanFromBytes, parseSpanBytes, parseSpanJson } from "../../lib/span/json.ts";
 import type { CanonicalSpan } from "../../lib/span/types.ts";
 import type { Logger } from "../../lib/telemetry/logger.ts";
 import type { Registry } from "prom-client";
@@ -36,10 +36,11 @@ export function destinationTarget(name: string, block: { type: string; [key: str
     async deliver(batch: BusRecord[]) {
       const spans = batch.map((r) => {
         const letter = r.headers[REPLAY_OF_HEADER];
+        const piece = r.headers[PIECE_HEADER];
+        if (!letter && !piece) return spanOfRecord(r);
         // shared with other destinations reading the same buffer, unless the letter is keyed by it
         const span = letter ? parseSpanJson(r.value.toString("utf8")) : parseSpanBytes(r.value);
         if (letter) deps.deadLetters.replayOf.set(span, letter);
-        const piece = r.headers[PIECE_HEADER];
         if (piece) attachPiece(span, JSON.parse(piece) as SpanPiece);
         return span;
       });
@@ -49,4 +50,12 @@ export function destinationTarget(name: string, block: { type: string; [key: str
     onBreakerChange: (listener) => delivery.onBreakerChange(() => listener()),
     close: (graceMs) => delivery.close({ graceMs }),
   };
+}
+
+/** A whole span: parsed only if the destination reads more than its identity (records the publisher labelled). */
+function spanOfRecord(r: BusRecord): CanonicalSpan {
+  const spanId = r.headers[SPAN_ID_HEADER];
+  const project = r.headers.project;
+  if (spanId === undefined || project === undefined) return parseSpanBytes(r.value); // written before the label existed
+  return lazySpanFromBytes(r.value, { trace_id: r.key, span_id: spanId, project_id: project });
 }

@@ -10,6 +10,7 @@ import type { SpanEnvelope } from "../../lib/span/envelope.ts";
 import { validateSpan } from "../../lib/span/validate.ts";
 
 export const PIECE_HEADER = "piece";
+export const SPAN_ID_HEADER = "span_id";
 
 export interface InvalidSpan {
   /** Index into the envelopes given to publishEnvelopes. */
@@ -28,7 +29,8 @@ export async function publishEnvelopes(bus: Bus, envelopes: readonly SpanEnvelop
       invalid.push({ index: i, spanId: typeof span?.span_id === "string" ? span.span_id : undefined, errors: verdict.errors });
       continue;
     }
-    const headers: Record<string, string> = { project: span.project_id, source: span.source.format };
+    // project and span_id (with the key, the trace id) let deliverers work on the record unparsed.
+    const headers: Record<string, string> = { project: span.project_id, [SPAN_ID_HEADER]: span.span_id, source: span.source.format };
     if (piece) headers[PIECE_HEADER] = JSON.stringify(piece);
     messages.push({ key: span.trace_id, value: JSON.stringify(span), headers });
   }
