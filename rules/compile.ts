@@ -12,7 +12,7 @@ import type { CanonicalSpan } from "../lib/span/types.ts";
 import rulesSchema from "../schemas/rules.schema.json" with { type: "json" };
 import { DETECTOR_NAMES, DETECTORS, type Detector } from "./detectors/index.ts";
 import { compileCondition } from "./condition.ts";
-import { checkLogic, globToRegex } from "./logic.ts";
+import { checkLogic, globsToRegex } from "./logic.ts";
 import { ALL_FIELDS } from "./stages/redact.ts";
 import { TAIL_DEFAULTS } from "./stages/sample.ts";
 import { CANONICAL_FIELDS, IDENTITY_FIELDS, isObjectField, REQUIRED_FIELDS, splitPath, transformSpan } from "./stages/transform.ts";
@@ -118,7 +118,7 @@ export function compileRules(doc: unknown, opts: CompileOptions): CompiledRules 
       name: r.name ?? `redaction[${i}]`,
       index: i,
       detectors,
-      keys: (r.keys ?? []).map((k) => globToRegex(k, "i")),
+      keys: r.keys?.length ? [globsToRegex(r.keys, "i")] : [],
       fields: r.fields ?? [...ALL_FIELDS],
       mode,
       destinations: new Set(r.destinations ?? opts.destinations),

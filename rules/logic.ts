@@ -44,9 +44,15 @@ export function cachedRegex(source: string, flags = ""): RegExp {
   return re;
 }
 
+const globBody = (glob: string): string => glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+
 export function globToRegex(glob: string, flags = ""): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-  return cachedRegex(`^${body}$`, flags);
+  return cachedRegex(`^${globBody(glob)}$`, flags);
+}
+
+/** One regex matching a string that any of the globs matches (one test per string instead of one per glob). */
+export function globsToRegex(globs: readonly string[], flags = ""): RegExp {
+  return cachedRegex(`^(?:${globs.map(globBody).join("|")})$`, flags);
 }
 
 /** The custom operations, by name (also called directly by compiled conditions: rules/condition.ts). */
