@@ -1,12 +1,16 @@
 // Ingest benchmark (issue: walking skeleton). Prints:
 //  1. the edge alone — OTLP protobuf decode + normalize in this process on one core: spans/s, MB/s;
-//  2. end to end on a real `tracerelay start` process (embedded bus + chDB): closed-loop max load,
+//  2. the store engine alone (bench/store-alone.ts, its own process): chDB inserting the same spans with
+//     nothing else running — spans/s, CPU µs per span, its memory: the floor under the figures below;
+//  3. end to end on a real `tracerelay start` process (embedded bus + chDB): closed-loop max load,
 //     sustained spans/s counted from the first request until the STORE has every acknowledged span;
-//  3. acknowledgement latency p50/p99 at half that load (open loop);
-//  4. the server's peak RSS (VmHWM).
+//  4. acknowledgement latency p50/p99 at half that load (open loop);
+//  5. the server's peak RSS (VmHWM), and what it holds at the end (anonymous vs file-backed).
 // Realistic LLM spans: agent traces whose chat spans carry 1–10 KB message payloads (bench/load).
 // Usage: npm run bench [-- --seconds 20 --spans-per-request 100 --concurrency 16]
+import { spawnSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { normalizeOtlp } from "../services/ingest/normalizers/otlp.ts";
 import { decodeOtlpTraces } from "../services/ingest/otlp/decode.ts";
@@ -47,6 +51,12 @@ console.log(`traffic: ${templates.length} templates, ${avgSpans.toFixed(0)} span
   console.log(`\n[edge alone, 1 core] decode+normalize: ${(spans / s).toFixed(0)} spans/s, ${(bytes / s / 1e6).toFixed(1)} MB/s`);
 }
 
+// 2. The store engine alone, in its own process: the floor under the end-to-end figure.
+{
+  const alone = spawnSync(process.execPath, [fileURLToPath(new URL("./store-alone.ts", import.meta.url))], { encoding: "utf8" });
+  console.log(`\n${(alone.stdout || alone.stderr).trim()}`);
+}
+
 const server = await startTracerelay({ logLevel: "info", readyTimeoutMs: 120_000 });
 const pid = server.child.pid!;
 const url = `${server.url}/v1/traces`;
@@ -70,7 +80,7 @@ async function waitStored(target: number, timeoutMs: number): Promise<number> {
   }
   throw new Error(`store did not catch up: ${await storedSpans()} of ${target} spans after ${timeoutMs} ms`);
 }
-async function rssMb(field: "VmRSS" | "VmHWM"): Promise<number> {
+async function rssMb(field: "VmRSS" | "VmHWM" | "RssAnon" | "RssFile"): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
 }
@@ -84,7 +94,7 @@ try {
   const warmAcked = warm.spansAcked;
   void warmAcked;
 
-  // 2. Closed-loop max load; sustained = acked spans / time until the store holds them all.
+  // 3. Closed-loop max load; sustained = acked spans / time until the store holds them all.
   const t0 = performance.now();
   const max = await runLoad({ url, headers, next, concurrency, durationMs: seconds * 1000 });
   const storedAt = await waitStored(base + max.spansAcked, 300_000);
@@ -96,7 +106,7 @@ try {
   console.log(`  end to end (acked → in store): ${e2eRate.toFixed(0)} spans/s; store caught up ${((storedAt - t0) / 1000 - max.elapsedMs / 1000).toFixed(1)} s after the load stopped`);
   console.log(`  ack latency at max load: p50 ${percentile(max.latencies, 50).toFixed(1)} ms, p99 ${percentile(max.latencies, 99).toFixed(1)} ms`);
 
-  // 3. Half load, open loop: latency.
+  // 4. Half load, open loop: latency.
   const halfRate = e2eRate / 2 / avgSpans; // requests/s
   const before = await storedSpans();
   const half = await runLoad({ url, headers, next, concurrency: 64, durationMs: seconds * 1000, ratePerSec: halfRate });
@@ -106,7 +116,7 @@ try {
   console.log(`  ack latency p50 ${percentile(half.latencies, 50).toFixed(2)} ms, p99 ${percentile(half.latencies, 99).toFixed(2)} ms (per request of ${avgSpans.toFixed(0)} spans)`);
 
   const peak = await rssMb("VmHWM");
-  console.log(`\n[memory] server peak RSS ${peak.toFixed(0)} MB (now ${(await rssMb("VmRSS")).toFixed(0)} MB)`);
+  console.log(`\n[memory] server peak RSS ${peak.toFixed(0)} MB (now ${(await rssMb("VmRSS")).toFixed(0)} MB: anonymous ${(await rssMb("RssAnon")).toFixed(0)}, file-backed ${(await rssMb("RssFile")).toFixed(0)})`);
 
   console.log("\n[targets]");
   console.log(`  >= 20,000 spans/s end to end: ${e2eRate.toFixed(0)} ${e2eRate >= 20000 ? "MET" : "MISSED"}`);

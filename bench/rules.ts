@@ -6,9 +6,11 @@
 //       b. a minimal active rule set (1 route to every destination: parse + serialise, no work),
 //       c. a 20-rule set (3 sampling, 3 redaction incl. all detectors, 8 routes, 6 transforms),
 //       d. that set without its redaction rules (where the cost goes),
-//     and the cost ratios (time per span) c/b and c/a.
+//     the floor under the 20-rule set (parse once, serialise each of its 2–4 distinct variants, no rule
+//     evaluated), and the cost ratios (time per span) c/b and c/a.
 //  3. the whole router role on the embedded bus (consume `spans`, rules, produce `deliver.<dest>`,
-//     fsync'd), 20k spans preloaded: no rules vs the 20-rule set, same run — the router as deployed.
+//     fsync'd), 20k spans preloaded: no rules vs the 20-rule set (and that set without its redaction
+//     rules), same run — the router as deployed; and the ratio the floor above implies.
 // Usage: node bench/rules.ts [--seconds 3]
 import { parseArgs } from "node:util";
 import type { BusRecord, ProduceMessage } from "../lib/bus/types.ts";
@@ -119,12 +121,28 @@ const raw = routerLoop("raw");
 const min = routerLoop("minimal");
 const full = routerLoop("twenty");
 const nored = routerLoop("noRedaction");
+// The floor under the 20-rule set, with no rule evaluated at all: each record parsed once and each
+// distinct variant serialised once. Its transforms always change the store's copy (enrich) and give the
+// archive a copy of its own (set), so there are at least 2 distinct variants per span, at most 4.
+let f = 0;
+const parseOnly = timeLoop(() => {
+  for (let j = 0; j < BATCH; j++, f = (f + 1) % records.length) JSON.parse(records[f].value.toString("utf8"));
+  return BATCH;
+});
+const parsed = records.map((r) => JSON.parse(r.value.toString("utf8")) as CanonicalSpan);
+const serialiseOnly = timeLoop(() => {
+  for (let j = 0; j < BATCH; j++, f = (f + 1) % parsed.length) Buffer.from(JSON.stringify(parsed[f]));
+  return BATCH;
+});
+const parseMicros = 1e6 / parseOnly.perSec;
+const serialiseMicros = 1e6 / serialiseOnly.perSec;
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 console.log(`router stage (avg record ${(avgRecord / 1024).toFixed(1)} KB, ${destinations.length} destinations, batch ${BATCH}):`);
 console.log(`  a. no rules (raw fast path):        ${fmt(raw.perSec)} spans/s`);
 console.log(`  b. minimal active rule set:         ${fmt(min.perSec)} spans/s`);
 console.log(`  c. ${ruleCount}-rule set:                    ${fmt(full.perSec)} spans/s`);
 console.log(`  d. the same without its 3 redaction rules: ${fmt(nored.perSec)} spans/s`);
+console.log(`  floor, no rule evaluated: parse ${parseMicros.toFixed(1)} µs + serialise ${serialiseMicros.toFixed(1)} µs per variant = ${(parseMicros + 2 * serialiseMicros).toFixed(1)}–${(parseMicros + 4 * serialiseMicros).toFixed(1)} µs per span for 2–4 variants`);
 console.log(`  cost ratio c vs b: ${(min.perSec / full.perSec).toFixed(2)}×   c vs a: ${(raw.perSec / full.perSec).toFixed(1)}×`);
 
 // 3. the router role over the real embedded bus
@@ -155,5 +173,10 @@ const ROLE_SPANS = 20_000;
 await routerRole(twenty, 5000); // warm-up
 const roleRaw = await routerRole(null, ROLE_SPANS);
 const roleTwenty = await routerRole(twenty, ROLE_SPANS);
+const roleNoRedaction = await routerRole(noRedaction, ROLE_SPANS);
+const rawMicros = 1e6 / roleRaw;
 console.log(`router role on the embedded bus (${ROLE_SPANS.toLocaleString("en-US")} spans, ${destinations.length} destination topics, fsync'd):`);
 console.log(`  no rules: ${fmt(roleRaw)} spans/s   ${ruleCount}-rule set: ${fmt(roleTwenty)} spans/s   cost ratio ${(roleRaw / roleTwenty).toFixed(2)}× (target ≤ 2×: ${roleRaw / roleTwenty <= 2 ? "MET" : "MISSED"})`);
+console.log(`  the same set without its redaction rules: ${fmt(roleNoRedaction)} spans/s, cost ratio ${(roleRaw / roleNoRedaction).toFixed(2)}×`);
+const floorRatio = (variants: number) => ((rawMicros + parseMicros + variants * serialiseMicros) / rawMicros).toFixed(2);
+console.log(`  floor: ${rawMicros.toFixed(1)} µs per span raw, plus parse and 2–4 serialisations = ${floorRatio(2)}–${floorRatio(4)}× before any rule runs`);
