@@ -35,6 +35,7 @@ const avgSpans = templates.reduce((s, t) => s + t.spans, 0) / templates.length;
 console.log(`traffic: ${templates.length} templates, ${avgSpans.toFixed(0)} spans/request, ${(avgBody / 1024).toFixed(0)} KiB/request protobuf (${(avgBody / avgSpans / 1024).toFixed(1)} KiB/span)`);
 
 // 1. Edge alone.
+let edgeMicros = 0;
 {
   let spans = 0;
   let bytes = 0;
@@ -48,6 +49,7 @@ console.log(`traffic: ${templates.length} templates, ${avgSpans.toFixed(0)} span
     bytes += body.length;
   }
   const s = (performance.now() - t0) / 1000;
+  edgeMicros = (s * 1e6) / spans;
   console.log(`\n[edge alone, 1 core] decode+normalize: ${(spans / s).toFixed(0)} spans/s, ${(bytes / s / 1e6).toFixed(1)} MB/s`);
 }
 
@@ -55,6 +57,11 @@ console.log(`traffic: ${templates.length} templates, ${avgSpans.toFixed(0)} span
 {
   const alone = spawnSync(process.execPath, [fileURLToPath(new URL("./store-alone.ts", import.meta.url))], { encoding: "utf8" });
   console.log(`\n${(alone.stdout || alone.stderr).trim()}`);
+  // What the two cores must spend per stored span at the least: the engine's insert plus the edge's
+  // decode + normalize (the bus, the router and the deliver role come on top).
+  const engineMicros = Number(/CPU (\d+(?:\.\d+)?) µs per span/.exec(alone.stdout)?.[1] ?? Number.NaN);
+  const floor = engineMicros + edgeMicros;
+  console.log(`\n[floor] engine ${engineMicros.toFixed(0)} µs + edge ${edgeMicros.toFixed(0)} µs = ${floor.toFixed(0)} µs of CPU per stored span → at most ${Math.round(2e6 / floor)} spans/s end to end on 2 cores, before the bus, the router and the deliver role`);
 }
 
 const server = await startTracerelay({ logLevel: "info", readyTimeoutMs: 120_000 });
