@@ -1,9 +1,11 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { type Detector, digitCount } from "./types.ts";
 
-// Every IPv6 candidate of the pattern starts with two `hex{0,4}:` groups, so it holds two colons with at
-// most 4 hex digits between them. Prose is full of single colons ("Note: …"); the pattern's look-ahead at
-// every position of such a string was a tenth of all redaction time.
+// Necessary conditions, so the pattern (whose IPv6 look-ahead is tried at every position) runs on a
+// third of the text it ran on before: an IPv4 candidate holds a digit, a dot and a digit; an IPv6
+// candidate starts with two `hex{0,4}:` groups, so it holds two colons at most 4 hex digits apart
+// (prose is full of single colons and of dots after words).
+const IPV4_HINT = /\d\.\d/;
 const IPV6_HINT = /:[0-9A-Fa-f]{0,4}:/;
 
 // IPv4 dotted quads (not part of a longer dotted run such as a version 1.2.3.4.5) and IPv6 in full or
@@ -17,5 +19,5 @@ export const ip_address: Detector = {
     // require a real address shape: at least 3 groups or a `::` with content (not `a::b` C++ scopes)
     return (m.match(/[0-9A-Fa-f]+/g)?.length ?? 0) >= 3 || /^(?:fe80|::1$|::ffff)/i.test(m);
   },
-  prefilter: (s) => (s.includes(".") && digitCount(s) >= 4) || IPV6_HINT.test(s),
+  prefilter: (s) => (digitCount(s) >= 4 && IPV4_HINT.test(s)) || IPV6_HINT.test(s),
 };
