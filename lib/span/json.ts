@@ -47,9 +47,9 @@ export interface SpanIdentity {
  * A span read from a bus record whose JSON is parsed only when something beyond its identity is read:
  * another field, its keys, a spread or JSON.stringify. Destinations that send the record's bytes as they
  * are (the store, webhooks) and the delivery helper (batch sizes, idempotency keys) never need more, so
- * the deliver role neither parses those spans nor keeps their objects alive while a batch is in flight
- * (they were most of what survived each young-generation GC at half load). Read-only, like every span
- * parsed from bytes; the parse, when it comes, is the shared one of parseSpanBytes.
+ * the deliver role neither parses those spans nor keeps their objects alive while a batch is in flight.
+ * Read-only, like every span parsed from bytes; the parse, when it comes, is the shared one of
+ * parseSpanBytes.
  */
 export function lazySpanFromBytes(value: Buffer, identity: SpanIdentity): CanonicalSpan {
   let parsed: CanonicalSpan | undefined;
