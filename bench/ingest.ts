@@ -9,12 +9,12 @@
 // Realistic LLM spans: agent traces whose chat spans carry 1–10 KB message payloads (bench/load).
 // Usage: npm run bench [-- --seconds 20 --spans-per-request 100 --concurrency 16]
 import { spawnSync } from "node:child_process";
-import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { normalizeOtlp } from "../services/ingest/normalizers/otlp.ts";
 import { decodeOtlpTraces } from "../services/ingest/otlp/decode.ts";
 import { startTracerelay } from "../test/harness/tracerelay.ts";
+import { formatMemory, memoryOf } from "./load/memory.ts";
 import { buildTemplates, stamp } from "./load/otlp-bodies.ts";
 import { percentile, runLoad } from "./load/sender.ts";
 
@@ -87,10 +87,6 @@ async function waitStored(target: number, timeoutMs: number): Promise<number> {
   }
   throw new Error(`store did not catch up: ${await storedSpans()} of ${target} spans after ${timeoutMs} ms`);
 }
-async function rssMb(field: "VmRSS" | "VmHWM" | "RssAnon" | "RssFile"): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
-  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
-}
 
 try {
   // Warm up (JIT, chDB first inserts), then measure from a clean store count.
@@ -122,8 +118,9 @@ try {
   console.log(`  acknowledged ${(half.spansAcked / (half.elapsedMs / 1000)).toFixed(0)} spans/s, statuses ${JSON.stringify(half.statuses)}`);
   console.log(`  ack latency p50 ${percentile(half.latencies, 50).toFixed(2)} ms, p99 ${percentile(half.latencies, 99).toFixed(2)} ms (per request of ${avgSpans.toFixed(0)} spans)`);
 
-  const peak = await rssMb("VmHWM");
-  console.log(`\n[memory] server peak RSS ${peak.toFixed(0)} MB (now ${(await rssMb("VmRSS")).toFixed(0)} MB: anonymous ${(await rssMb("RssAnon")).toFixed(0)}, file-backed ${(await rssMb("RssFile")).toFixed(0)})`);
+  const memory = await memoryOf(pid);
+  const peak = memory.peak;
+  console.log(`\n[memory] server peak RSS ${peak.toFixed(0)} MB (now ${formatMemory(memory)})`);
 
   console.log("\n[targets]");
   console.log(`  >= 20,000 spans/s end to end: ${e2eRate.toFixed(0)} ${e2eRate >= 20000 ? "MET" : "MISSED"}`);

@@ -8,12 +8,13 @@
 //     (the engine's parse, materialized views, compression and part writes);
 //   - how much anonymous memory the engine took on top while inserting (peak minus before).
 // Usage: node bench/store-alone.ts [--spans 40000] [--batch 1000] [--in-flight 2]
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { normalizeOtlp } from "../services/ingest/normalizers/otlp.ts";
 import { decodeOtlpTraces } from "../services/ingest/otlp/decode.ts";
+import { formatMemory, memoryOf } from "./load/memory.ts";
 import { buildTemplates, stamp } from "./load/otlp-bodies.ts";
 
 const { values } = parseArgs({
@@ -27,25 +28,13 @@ const total = Number(values.spans);
 const batchSize = Number(values.batch);
 const inFlight = Number(values["in-flight"]);
 
-interface Memory {
-  rss: number;
-  anon: number;
-  file: number;
-}
-async function memory(): Promise<Memory> {
-  const status = await readFile("/proc/self/status", "utf8");
-  const mb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
-  return { rss: mb("VmRSS"), anon: mb("RssAnon"), file: mb("RssFile") };
-}
-const fmt = (m: Memory) => `RSS ${m.rss.toFixed(0)} MB (anonymous ${m.anon.toFixed(0)}, file-backed ${m.file.toFixed(0)})`;
-
-const atStart = await memory();
+const atStart = await memoryOf("self");
 // Imported only now, so the first figure is the process without the engine's library mapped.
 const { openStore } = await import("../lib/store/index.ts");
 const { joinLines } = await import("../lib/store/span-insert.ts");
 const dir = await mkdtemp(join(tmpdir(), "tracerelay-store-alone-"));
 const store = await openStore({ dataDir: dir });
-const opened = await memory();
+const opened = await memoryOf("self");
 
 // The same traffic as npm run bench, normalized once: canonical span JSON as the bus carries it.
 const templates = buildTemplates(40, 100);
@@ -65,9 +54,9 @@ lines.length = 0;
 try {
   // Warm-up insert (first part, first merge thread), not counted.
   await store.insertSpanLines(batches[0]);
-  const before = await memory();
+  const before = await memoryOf("self");
   let peakAnon = before.anon;
-  const sampler = setInterval(() => void memory().then((m) => (peakAnon = Math.max(peakAnon, m.anon))), 20);
+  const sampler = setInterval(() => void memoryOf("self").then((m) => (peakAnon = Math.max(peakAnon, m.anon))), 20);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let next = 1;
@@ -81,7 +70,7 @@ try {
   clearInterval(sampler);
   const cpuPerSpan = (cpu.user + cpu.system) / spans;
   console.log(`[store engine alone, chDB] ${spans} spans of ${(spanBytes / 1024).toFixed(1)} KiB canonical JSON, ${batchSize}-span inserts, ${inFlight} in flight`);
-  console.log(`  engine loaded, store open: ${fmt(opened)} (before loading the engine: ${fmt(atStart)})`);
+  console.log(`  engine loaded, store open: ${formatMemory(opened)} (before loading the engine: ${formatMemory(atStart)})`);
   console.log(`  inserts: ${Math.round((spans / ms) * 1000)} spans/s (${((spanBytes * spans) / ms / 1000).toFixed(1)} MB/s); CPU ${cpuPerSpan.toFixed(0)} µs per span over all threads`);
   console.log(`    → at most ${Math.round(2e6 / cpuPerSpan)} spans/s on 2 fully busy cores with nothing else running`);
   console.log(`  anonymous memory while inserting: +${(peakAnon - before.anon).toFixed(0)} MB over the ${before.anon.toFixed(0)} MB before (peak sampled every 20 ms)`);

@@ -15,8 +15,8 @@ import { compileCondition } from "./condition.ts";
 import { checkLogic, globsToRegex } from "./logic.ts";
 import { ALL_FIELDS } from "./stages/redact.ts";
 import { TAIL_DEFAULTS } from "./stages/sample.ts";
-import { CANONICAL_FIELDS, IDENTITY_FIELDS, isObjectField, REQUIRED_FIELDS, splitPath, transformSpan } from "./stages/transform.ts";
-import type { CompiledRedaction, CompiledRoute, CompiledRules, CompiledSampling, CompiledTransform, RulesDoc } from "./types.ts";
+import { applyTransforms, CANONICAL_FIELDS, IDENTITY_FIELDS, isObjectField, planTransform, REQUIRED_FIELDS, splitPath } from "./stages/transform.ts";
+import type { Chain, CompiledRedaction, CompiledRoute, CompiledRules, CompiledSampling, CompiledTransform, RulesDoc } from "./types.ts";
 
 export class RulesError extends ProblemsError {
   readonly code = "TR_RULES_INVALID";
@@ -118,7 +118,7 @@ export function compileRules(doc: unknown, opts: CompileOptions): CompiledRules 
       name: r.name ?? `redaction[${i}]`,
       index: i,
       detectors,
-      keys: r.keys?.length ? [globsToRegex(r.keys, "i")] : [],
+      keys: r.keys?.length ? globsToRegex(r.keys, "i") : null,
       fields: r.fields ?? [...ALL_FIELDS],
       mode,
       destinations: new Set(r.destinations ?? opts.destinations),
@@ -182,12 +182,13 @@ export function compileRules(doc: unknown, opts: CompileOptions): CompiledRules 
     });
     if (t.set && setPathsOk) {
       // the values must keep a span valid: apply them to a minimal valid span and validate it
-      const probe = transformSpan(PROBE_SPAN, [{ name: "probe", when: () => true, destinations: new Set(["probe"]), doc: { set: t.set } }], "probe", []);
+      const doc = { set: t.set };
+      const probe = applyTransforms(PROBE_SPAN, [{ name: "probe", when: () => true, destinations: new Set(["probe"]), doc, plan: planTransform(doc) }], []);
       const v = validateSpan(probe);
       if (!v.ok) for (const e of v.errors) fail(["transforms", i, "set"], `the values set would make spans invalid: ${e}`);
     }
     if (!t.set && !t.rename && !t.delete && !t.enrich && !t.truncate) fail(["transforms", i], "a transform needs set, rename, delete, enrich or truncate");
-    transforms.push({ name: t.name ?? `transforms[${i}]`, when: compileCondition(t.when), destinations: new Set(t.destinations ?? opts.destinations), doc: t });
+    transforms.push({ name: t.name ?? `transforms[${i}]`, when: compileCondition(t.when), destinations: new Set(t.destinations ?? opts.destinations), doc: t, plan: planTransform(t) });
   });
 
   if (problems.length) throw new RulesError(problems);
@@ -201,8 +202,23 @@ export function compileRules(doc: unknown, opts: CompileOptions): CompiledRules 
     routes,
     defaultRoute,
     transforms,
+    plans: new Map(opts.destinations.map((d) => [d, { redaction: chainFor(redaction, d), transforms: chainFor(transforms, d) }])),
     doc: rules,
   });
+}
+
+/** The rules of one stage that apply to `destination`, with the cache key of each prefix (engine.ts). */
+function chainFor<R extends { destinations: ReadonlySet<string> }>(all: readonly R[], destination: string): Chain<R> {
+  const rules: R[] = [];
+  const keys: string[] = [];
+  let key = "";
+  all.forEach((r, i) => {
+    if (!r.destinations.has(destination)) return;
+    rules.push(r);
+    key += `${i},`;
+    keys.push(key);
+  });
+  return { rules, keys };
 }
 
 /** `stage[i] "name"` for problems inside a rule, else the dotted path. */

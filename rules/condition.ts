@@ -13,7 +13,7 @@ import { type Condition, CUSTOM_OPERATIONS, cachedRegex, globToRegex, jsonLogic 
 
 type Expr = (data: unknown) => unknown;
 
-const truthy = (v: unknown): boolean => (Array.isArray(v) && v.length === 0 ? false : !!v);
+const truthy = jsonLogic.truthy; // [] is false, as json-logic has it
 
 /** A condition as a function; no condition = always true. */
 export function compileCondition(logic: unknown): Condition {
@@ -122,8 +122,6 @@ const BINARY: Readonly<Record<string, (a: unknown, b: unknown) => unknown>> = {
 };
 
 function compileVar(args: unknown[]): Expr {
-  const pathExpr = compileExpr(args[0]);
-  const fallbackExpr = compileExpr(args[1]);
   const lookup = (data: unknown, path: unknown, fallback: unknown, parts?: string[]): unknown => {
     const notFound = fallback === undefined ? null : fallback;
     if (typeof path === "undefined" || path === "" || path === null) return data;
@@ -143,6 +141,8 @@ function compileVar(args: unknown[]): Expr {
     const fallback = args[1];
     return (data) => lookup(data, path, fallback, parts);
   }
+  const pathExpr = compileExpr(args[0]);
+  const fallbackExpr = compileExpr(args[1]);
   return (data) => lookup(data, pathExpr(data), fallbackExpr(data));
 }
 

@@ -23,7 +23,7 @@ import { decideSample } from "./stages/sample.ts";
 import { redactSpan } from "./stages/redact.ts";
 import { routeSpan } from "./stages/route.ts";
 import { applyTransforms } from "./stages/transform.ts";
-import type { ApplyResult, CompiledRedaction, CompiledRules, CompiledTransform, Decisions, SampleDecision } from "./types.ts";
+import type { ApplyResult, Chain, CompiledRules, Decisions, SampleDecision } from "./types.ts";
 
 export { compileRules, RulesError } from "./compile.ts";
 export type { ApplyResult, CompiledRules, Decisions, RulesDoc, SampleDecision } from "./types.ts";
@@ -46,11 +46,11 @@ export function applyRules(rules: CompiledRules, span: CanonicalSpan, ctx: Apply
   // redaction copies, shared between destinations with the same applicable rules; a destination whose
   // rules extend another's (e.g. [a] and [a, b]) starts from the cached prefix. Transforms likewise:
   // shared per input copy and chain of applicable transforms, continued from a common prefix.
-  const plans = plansOf(rules);
   const byScope = new Map<string, Cached>();
   const byTransform = new Map<CanonicalSpan, Map<string, Cached>>();
   for (const dest of routed.destinations) {
-    const plan = plans.get(dest) ?? planFor(rules, dest);
+    const plan = rules.plans.get(dest);
+    if (!plan) throw new Error(`rules: no plan for destination "${dest}" (routes only name destinations the rules were compiled for)`);
     let out = span;
     if (plan.redaction.rules.length) {
       const entry = cachedChain(byScope, span, plan.redaction, (from, rest, e) => redactSpan(from, rest, rules.hashKey, e.counts));
@@ -79,45 +79,6 @@ interface Cached {
   applied: string[];
 }
 
-/** Rules of one stage applying to a destination, in order, with the cache keys of their prefixes. */
-interface Chain<R> {
-  rules: readonly R[];
-  /** keys[n] identifies rules.slice(0, n + 1). */
-  keys: readonly string[];
-}
-interface DestinationPlan {
-  redaction: Chain<CompiledRedaction>;
-  transforms: Chain<CompiledTransform>;
-}
-
-// Which rules apply to which destination depends on the rule set only: worked out once per set.
-const planCache = new WeakMap<CompiledRules, Map<string, DestinationPlan>>();
-function plansOf(rules: CompiledRules): Map<string, DestinationPlan> {
-  let plans = planCache.get(rules);
-  if (!plans) {
-    plans = new Map();
-    planCache.set(rules, plans);
-  }
-  return plans;
-}
-function planFor(rules: CompiledRules, dest: string): DestinationPlan {
-  const chain = <R extends { destinations: ReadonlySet<string> }>(all: readonly R[]): Chain<R> => {
-    const picked: R[] = [];
-    const keys: string[] = [];
-    let key = "";
-    all.forEach((r, i) => {
-      if (!r.destinations.has(dest)) return;
-      picked.push(r);
-      key += `${i},`;
-      keys.push(key);
-    });
-    return { rules: picked, keys };
-  };
-  const plan = { redaction: chain(rules.redaction), transforms: chain(rules.transforms) };
-  plansOf(rules).set(dest, plan);
-  return plan;
-}
-
 /**
  * The result of `chain` on `input`, from `cache` (keyed by the chain's rules) or computed, starting
  * from the longest prefix of the chain already in the cache. `run` must not modify its input span;
@@ -143,7 +104,6 @@ function cachedChain<R>(cache: Map<string, Cached>, input: CanonicalSpan, chain:
   return entry;
 }
 
-/** Rules that change nothing: every destination receives every span as it is. */
 /**
  * The destinations every span goes to, unchanged, when no stage needs to read a span (no sampling,
  * redaction, transforms or route conditions): the router then forwards the records' bytes as they are.

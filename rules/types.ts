@@ -2,6 +2,7 @@
 import type { CanonicalSpan } from "../lib/span/types.ts";
 import type { Detector } from "./detectors/index.ts";
 import type { Condition } from "./logic.ts";
+import type { TransformPlan } from "./stages/transform.ts";
 
 export type RedactableField =
   | "input"
@@ -76,7 +77,8 @@ export interface CompiledRedaction {
   name: string;
   index: number;
   detectors: Detector[];
-  keys: RegExp[];
+  /** Matches an object key any of the rule's key globs matches; null without key globs. */
+  keys: RegExp | null;
   fields: RedactableField[];
   mode: "mask" | "hash" | "drop";
   /** Destinations this rule applies to. */
@@ -93,6 +95,20 @@ export interface CompiledTransform {
   when: Condition;
   destinations: ReadonlySet<string>;
   doc: TransformRuleDoc;
+  plan: TransformPlan;
+}
+
+/** Rules of one stage applying to a destination, in order, with the cache keys of their prefixes. */
+export interface Chain<R> {
+  rules: readonly R[];
+  /** keys[n] identifies rules.slice(0, n + 1). */
+  keys: readonly string[];
+}
+
+/** Which redaction and transform rules apply to a destination: worked out once, when the rules are compiled. */
+export interface DestinationPlan {
+  redaction: Chain<CompiledRedaction>;
+  transforms: Chain<CompiledTransform>;
 }
 
 export interface CompiledRules {
@@ -107,6 +123,8 @@ export interface CompiledRules {
   readonly routes: readonly CompiledRoute[] | null;
   readonly defaultRoute: readonly string[];
   readonly transforms: readonly CompiledTransform[];
+  /** Per destination: the redaction and transform rules that apply to it. */
+  readonly plans: ReadonlyMap<string, DestinationPlan>;
   /** The document it was compiled from (for GET /api/v1/rules). */
   readonly doc: RulesDoc;
 }

@@ -52,25 +52,35 @@ export interface SpanIdentity {
  * parseSpanBytes.
  */
 export function lazySpanFromBytes(value: Buffer, identity: SpanIdentity): CanonicalSpan {
-  let parsed: CanonicalSpan | undefined;
-  const full = (): CanonicalSpan => (parsed ??= parseSpanBytes(value));
-  const known = identity as unknown as Record<string | symbol, unknown>;
-  const span = new Proxy({} as CanonicalSpan, {
-    get: (_, key) => (parsed === undefined && Object.hasOwn(known, key) ? known[key] : Reflect.get(full(), key)),
-    has: (_, key) => Reflect.has(full(), key),
-    ownKeys: () => Reflect.ownKeys(full()),
-    getOwnPropertyDescriptor(_, key) {
-      const own = Reflect.getOwnPropertyDescriptor(full(), key);
-      // The (empty, extensible) target may report any property, but only as configurable.
-      return own && { ...own, configurable: true };
-    },
-    set: () => false,
-    defineProperty: () => false,
-    deleteProperty: () => false,
-  });
+  const span = new Proxy<LazyTarget>({ value, identity: identity as unknown as Record<PropertyKey, unknown>, parsed: undefined }, LAZY) as unknown as CanonicalSpan;
   bytes.set(span, value);
   return span;
 }
+
+/** A lazy span's state, as the target of its Proxy (whose traps never report the target's own keys). */
+interface LazyTarget {
+  value: Buffer;
+  identity: Record<PropertyKey, unknown>;
+  parsed: CanonicalSpan | undefined;
+}
+
+const full = (t: LazyTarget): CanonicalSpan => (t.parsed ??= parseSpanBytes(t.value));
+
+/** One handler for every lazy span: nothing but the target is allocated per span. */
+const LAZY: ProxyHandler<LazyTarget> = {
+  get: (t, key) => (t.parsed === undefined && Object.hasOwn(t.identity, key) ? t.identity[key] : Reflect.get(full(t), key)),
+  has: (t, key) => Reflect.has(full(t), key),
+  ownKeys: (t) => Reflect.ownKeys(full(t)),
+  getOwnPropertyDescriptor(t, key) {
+    const own = Reflect.getOwnPropertyDescriptor(full(t), key);
+    // The target's own keys are configurable and it is extensible, so any key may be reported as
+    // present or absent, but only as configurable.
+    return own && { ...own, configurable: true };
+  },
+  set: () => false,
+  defineProperty: () => false,
+  deleteProperty: () => false,
+};
 
 /** The span's JSON text: the remembered one, else decoded from its bytes, else JSON.stringify (then remembered). */
 export function spanJson(span: CanonicalSpan): string {

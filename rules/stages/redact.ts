@@ -26,7 +26,7 @@ type Out = unknown | typeof DROP;
 
 interface Ctx {
   detectors: readonly Detector[];
-  keys: readonly RegExp[];
+  keys: RegExp | null;
   mode: "mask" | "hash" | "drop";
   hashKey: string | undefined;
   counts: Record<string, number>;
@@ -72,11 +72,6 @@ function redactString(s: string, ctx: Ctx, depth = 0): Out {
   return out + s.slice(last);
 }
 
-function keyMatches(key: string, ctx: Ctx): boolean {
-  for (const re of ctx.keys) if (re.test(key)) return true;
-  return false;
-}
-
 function redactWhole(value: unknown, ctx: Ctx): Out {
   ctx.counts["key"] = (ctx.counts["key"] ?? 0) + 1;
   if (ctx.mode === "drop") return DROP;
@@ -103,7 +98,7 @@ function walk(value: unknown, ctx: Ctx, depth: number): Out {
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
     const v = obj[k];
-    const r = ctx.keys.length && keyMatches(k, ctx) ? redactWhole(v, ctx) : walk(v, ctx, depth + 1);
+    const r = ctx.keys?.test(k) ? redactWhole(v, ctx) : walk(v, ctx, depth + 1);
     if (r !== v && !copy) {
       copy = {};
       for (let j = 0; j < i; j++) copy[keys[j]] = obj[keys[j]];

@@ -120,35 +120,21 @@ function truncateValue(value: unknown, budget: { left: number }): unknown {
 
 const DEFAULT_TRUNCATE: readonly RedactableField[] = ["input", "output", "thinking"];
 
-/** The transforms that apply to `destination`, in file order, applied to `span`. */
-export function transformSpan(span: CanonicalSpan, transforms: readonly CompiledTransform[], destination: string, applied: string[]): CanonicalSpan {
-  return applyTransforms(
-    span,
-    transforms.filter((t) => t.destinations.has(destination)),
-    applied,
-  );
-}
-
-/** A transform rule's paths split once (rules are compiled once, applied to every span). */
-interface Plan {
+/** A transform rule's paths, split once when the rules are compiled (they are applied to every span). */
+export interface TransformPlan {
   set: Array<[parts: string[], value: unknown]>;
   rename: Array<[from: string[], to: string[]]>;
   delete: string[][];
   enrich: Array<{ from: string[]; to: string[]; map: Record<string, unknown>; default: unknown }>;
 }
-const plans = new WeakMap<TransformRuleDoc, Plan>();
-function planOf(doc: TransformRuleDoc): Plan {
-  let plan = plans.get(doc);
-  if (!plan) {
-    plan = {
-      set: Object.entries(doc.set ?? {}).map(([path, v]) => [splitPath(path), v]),
-      rename: Object.entries(doc.rename ?? {}).map(([from, to]) => [splitPath(from), splitPath(to)]),
-      delete: (doc.delete ?? []).map(splitPath),
-      enrich: (doc.enrich ?? []).map((e) => ({ from: splitPath(e.from), to: splitPath(e.to), map: e.map, default: e.default })),
-    };
-    plans.set(doc, plan);
-  }
-  return plan;
+
+export function planTransform(doc: TransformRuleDoc): TransformPlan {
+  return {
+    set: Object.entries(doc.set ?? {}).map(([path, v]) => [splitPath(path), v]),
+    rename: Object.entries(doc.rename ?? {}).map(([from, to]) => [splitPath(from), splitPath(to)]),
+    delete: (doc.delete ?? []).map(splitPath),
+    enrich: (doc.enrich ?? []).map((e) => ({ from: splitPath(e.from), to: splitPath(e.to), map: e.map, default: e.default })),
+  };
 }
 
 /**
@@ -163,8 +149,7 @@ export function applyTransforms(span: CanonicalSpan, transforms: readonly Compil
     if (!t.when(o ?? span)) continue;
     applied.push(t.name);
     o ??= { ...(span as unknown as Obj) };
-    const doc = t.doc;
-    const plan = planOf(doc);
+    const { doc, plan } = t;
     // set values are copied so that no two spans share (and a later transform changes) one object
     for (const [parts, v] of plan.set) o = setPath(o, parts, v !== null && typeof v === "object" ? structuredClone(v) : v, false, owned);
     for (const [from, to] of plan.rename) {
