@@ -16,7 +16,7 @@ import { checkLogic, globsToRegex } from "./logic.ts";
 import { ALL_FIELDS } from "./stages/redact.ts";
 import { TAIL_DEFAULTS } from "./stages/sample.ts";
 import { applyTransforms, CANONICAL_FIELDS, IDENTITY_FIELDS, isObjectField, planTransform, REQUIRED_FIELDS, splitPath } from "./stages/transform.ts";
-import type { Chain, CompiledRedaction, CompiledRoute, CompiledRules, CompiledSampling, CompiledTransform, RulesDoc } from "./types.ts";
+import type { Chain, CompiledRedaction, CompiledRoute, CompiledRules, CompiledSampling, CompiledTransform, RedactionScan, RulesDoc } from "./types.ts";
 
 export class RulesError extends ProblemsError {
   readonly code = "TR_RULES_INVALID";
@@ -203,8 +203,21 @@ export function compileRules(doc: unknown, opts: CompileOptions): CompiledRules 
     defaultRoute,
     transforms,
     plans: new Map(opts.destinations.map((d) => [d, { redaction: chainFor(redaction, d), transforms: chainFor(transforms, d) }])),
+    redactionScan: redaction.length ? redactionScanOf(redaction) : null,
     doc: rules,
   });
+}
+
+/**
+ * The union of the redaction rules' detectors and fields. Built-ins keep their global order and the
+ * custom regexes follow, so each rule's own detectors keep their relative order (the overlap
+ * tie-break) within the union.
+ */
+function redactionScanOf(rules: readonly CompiledRedaction[]): RedactionScan {
+  const all = new Set(rules.flatMap((r) => r.detectors));
+  const builtins = Object.values(DETECTORS).filter((d) => all.has(d));
+  const custom = [...all].filter((d) => !builtins.includes(d));
+  return { rules, detectors: [...builtins, ...custom], fields: [...new Set(rules.flatMap((r) => r.fields))] };
 }
 
 /** The rules of one stage that apply to `destination`, with the cache key of each prefix (engine.ts). */

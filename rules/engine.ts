@@ -20,7 +20,7 @@
 // applies per piece, so every piece a destination receives is redacted.
 import type { CanonicalSpan } from "../lib/span/types.ts";
 import { decideSample } from "./stages/sample.ts";
-import { redactSpan } from "./stages/redact.ts";
+import { collectFindings, redactSpan, type SpanFindings } from "./stages/redact.ts";
 import { routeSpan } from "./stages/route.ts";
 import { applyTransforms } from "./stages/transform.ts";
 import type { ApplyResult, Chain, CompiledRules, Decisions, SampleDecision } from "./types.ts";
@@ -47,13 +47,15 @@ export function applyRules(rules: CompiledRules, span: CanonicalSpan, ctx: Apply
   // rules extend another's (e.g. [a] and [a, b]) starts from the cached prefix. Transforms likewise:
   // shared per input copy and chain of applicable transforms, continued from a common prefix.
   const byScope = new Map<string, Cached>();
+  let findings: SpanFindings | undefined; // what every redaction rule finds in the span, collected once
   const byTransform = new Map<CanonicalSpan, Map<string, Cached>>();
   for (const dest of routed.destinations) {
     const plan = rules.plans.get(dest);
     if (!plan) throw new Error(`rules: no plan for destination "${dest}" (routes only name destinations the rules were compiled for)`);
     let out = span;
     if (plan.redaction.rules.length) {
-      const entry = cachedChain(byScope, span, plan.redaction, (from, rest, e) => redactSpan(from, rest, rules.hashKey, e.counts));
+      findings ??= rules.redactionScan ? collectFindings(span, rules.redactionScan) : undefined;
+      const entry = cachedChain(byScope, span, plan.redaction, (from, rest, e) => redactSpan(from, rest, rules.hashKey, e.counts, findings));
       out = entry.span;
       if (Object.keys(entry.counts).length) decisions.redactions[dest] = { ...entry.counts };
     }

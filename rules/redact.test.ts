@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cleanCorpus, piiCorpus } from "./corpus.ts";
 import { applyRules, compileRules } from "./engine.ts";
+import { collectFindings, redactSpan } from "./stages/redact.ts";
 
 /** The JSON "shape": same keys, same array lengths, same types; strings reduced to "s". */
 function shape(v: unknown): unknown {
@@ -56,6 +57,61 @@ describe("redaction keeps structure (property)", () => {
       if (out.thinking !== undefined) expect(out.thinking).toMatch(/^\{/); // a JSON string: only the property holding PII went
       expect(out.attributes?.["db.password"]).toBeUndefined();
       expect(out.attributes?.["gen_ai.request.max_tokens"]).toBe(512);
+    }
+  });
+});
+
+describe("findings collected once per span (property)", () => {
+  // Every way the collection could go wrong: rules with different detectors and fields, key globs,
+  // each mode, a custom regex that matches what an earlier rule wrote (so a chain must rescan it),
+  // strings holding JSON, a span nested past the depth limit, and `name` dropped.
+  const rules = compileRules(
+    {
+      hash_key: "k".repeat(16),
+      redaction: [
+        { name: "all", detectors: ["all"], keys: ["*password*"], mode: "mask" },
+        { name: "markers", custom: [{ name: "marker", pattern: "REDACTED|HASH|hmac_[0-9a-f]+" }], fields: ["input", "output", "attributes", "tool_calls", "name"], mode: "mask" },
+        { name: "hash-some", detectors: ["email", "phone", "credit_card"], fields: ["input", "thinking"], mode: "hash" },
+        { name: "drop-keys", keys: ["*token*", "db.*"], custom: [{ name: "ticket", pattern: "TCK-\\d+" }], mode: "drop" },
+        { name: "drop-mail", detectors: ["email"], mode: "drop" },
+      ],
+    },
+    { destinations: ["d"] },
+  );
+  const deep = (n: number): unknown => (n === 0 ? "reach me at deep@example.com" : { next: deep(n - 1) });
+  const { spans } = piiCorpus(400, 7);
+  const extra = [
+    { ...spans[0], name: "write to ann@example.com", input: { a: deep(205), c: deep(150), b: '{"password":"hunter2","note":"TCK-42 call +44 20 7946 0958"}' } },
+    { ...spans[1], output: "[REDACTED:email] and HASH already here, 4111 1111 1111 1111", attributes: { "db.user": "x", "api.token": "t" } },
+  ];
+  const all = [...spans, ...cleanCorpus(200, 5), ...(extra as typeof spans)];
+  const chains = [0, 1, 2, 3, 4].flatMap((a) => [[a], ...[0, 1, 2, 3, 4].filter((b) => b > a).map((b) => [a, b])]).map((ix) => ix.map((i) => rules.redaction[i]));
+
+  it("every chain of rules gives the same copy and counts as scanning rule by rule", () => {
+    let changed = 0;
+    for (const span of all) {
+      const findings = collectFindings(span, rules.redactionScan!);
+      for (const chain of chains) {
+        const want = {};
+        const got = {};
+        const expected = JSON.stringify(redactSpan(span, chain, rules.hashKey, want));
+        // the engine continues a chain from a cached prefix with the same findings: do the same
+        const prefix = redactSpan(span, chain.slice(0, 1), rules.hashKey, got, findings);
+        const actual = JSON.stringify(redactSpan(prefix, chain.slice(1), rules.hashKey, got, findings));
+        expect(actual).toBe(expected);
+        expect(got).toEqual(want);
+        if (actual !== JSON.stringify(span)) changed++;
+      }
+    }
+    expect(changed).toBeGreaterThan(spans.length); // the property was exercised on real changes
+  });
+
+  it("a span without findings is handed back untouched, without walking", () => {
+    const clean = cleanCorpus(50, 8);
+    for (const span of clean) {
+      const findings = collectFindings(span, rules.redactionScan!);
+      expect(findings.found.size).toBe(0);
+      expect(redactSpan(span, rules.redaction, rules.hashKey, {}, findings)).toBe(span);
     }
   });
 });

@@ -84,6 +84,12 @@ export interface CompiledRedaction {
   /** Destinations this rule applies to. */
   destinations: ReadonlySet<string>;
 }
+/** Every redaction rule's detectors (built-ins in their order, then the custom ones) and fields together. */
+export interface RedactionScan {
+  rules: readonly CompiledRedaction[];
+  detectors: readonly Detector[];
+  fields: readonly RedactableField[];
+}
 export interface CompiledRoute {
   name: string;
   when: Condition;
@@ -125,6 +131,8 @@ export interface CompiledRules {
   readonly transforms: readonly CompiledTransform[];
   /** Per destination: the redaction and transform rules that apply to it. */
   readonly plans: ReadonlyMap<string, DestinationPlan>;
+  /** What one pass over a span looks at so every redaction rule can reuse it; null without redaction rules. */
+  readonly redactionScan: RedactionScan | null;
   /** The document it was compiled from (for GET /api/v1/rules). */
   readonly doc: RulesDoc;
 }

@@ -36,13 +36,23 @@ export interface Finding {
   detector: string;
 }
 
+/** One detector's match, before overlaps between detectors are resolved; `rank` is its detector's index. */
+export interface RawFinding extends Finding {
+  rank: number;
+}
+
 /**
  * All non-overlapping findings in `text`, left to right. Every detector scans the ORIGINAL text, so a
  * replacement can never be re-detected (a hash's hex digits are not a phone number). Overlaps resolve
  * to the earliest start, then the longest match, then detector order.
  */
 export function findAll(text: string, detectors: readonly Detector[]): Finding[] {
-  let found: Array<Finding & { rank: number }> | undefined;
+  return resolveOverlaps(findRaw(text, detectors));
+}
+
+/** Every detector's matches in `text`, each detector on its own (a detector's matches never overlap). */
+export function findRaw(text: string, detectors: readonly Detector[]): readonly RawFinding[] {
+  let found: RawFinding[] | undefined;
   for (let r = 0; r < detectors.length; r++) {
     const d = detectors[r];
     if (text.length < (d.minLength ?? MIN_LENGTH)) continue;
@@ -58,16 +68,21 @@ export function findAll(text: string, detectors: readonly Detector[]): Finding[]
       found.push({ start: m.index, end: m.index + m[0].length, detector: d.name, rank: r });
     }
   }
-  if (!found) return [];
+  return found ?? NONE;
+}
+const NONE: readonly RawFinding[] = Object.freeze([]);
+
+/** The findings left when overlaps resolve to the earliest start, then the longest, then the lowest rank. */
+export function resolveOverlaps(found: readonly RawFinding[]): Finding[] {
+  if (found.length === 0) return [];
   if (found.length === 1) return [{ start: found[0].start, end: found[0].end, detector: found[0].detector }];
-  found.sort((a, b) => a.start - b.start || b.end - a.end || a.rank - b.rank);
+  const sorted = [...found].sort((a, b) => a.start - b.start || b.end - a.end || a.rank - b.rank);
   const out: Finding[] = [];
   let end = -1;
-  for (const f of found) {
+  for (const f of sorted) {
     if (f.start < end) continue;
     out.push({ start: f.start, end: f.end, detector: f.detector });
     end = f.end;
   }
   return out;
 }
-

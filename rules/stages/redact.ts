@@ -14,10 +14,13 @@
 // Numbers and booleans are not scanned; object KEYS are matched by key rules but never rewritten.
 // Only the copy for the destination changes: untouched subtrees are shared with the original span.
 // Counts go to `counts[detector]`; values are never logged or kept.
+// One pass per span (collectFindings) runs every rule's detectors over every rule's fields at once;
+// the rules then reuse what it found instead of scanning again, and a rule that found nothing is not
+// walked at all (for a span without PII: no rule is).
 import { createHmac } from "node:crypto";
 import type { CanonicalSpan } from "../../lib/span/types.ts";
-import { type Detector, findAll } from "../detectors/index.ts";
-import type { CompiledRedaction, RedactableField } from "../types.ts";
+import { type Detector, type Finding, findAll, findRaw, type RawFinding, resolveOverlaps } from "../detectors/index.ts";
+import type { CompiledRedaction, RedactableField, RedactionScan } from "../types.ts";
 
 export const ALL_FIELDS: readonly RedactableField[] = ["input", "output", "thinking", "attributes", "tool_calls", "events", "model_parameters", "status_message", "user_id", "session_id", "tags", "name", "prompt"];
 
@@ -30,35 +33,121 @@ interface Ctx {
   mode: "mask" | "hash" | "drop";
   hashKey: string | undefined;
   counts: Record<string, number>;
+  findings: SpanFindings | undefined;
+}
+
+/** What all the redaction rules find in one span, collected in one pass (see collectFindings). */
+export interface SpanFindings {
+  /** The span collected from. */
+  readonly span: CanonicalSpan;
+  /** The detectors run (RedactionScan.detectors); a raw finding's rank indexes them. */
+  readonly detectors: readonly Detector[];
+  /** The span's strings with at least one finding, by content. Any other string of the span has none. */
+  readonly found: Map<string, readonly RawFinding[]>;
+  /** The rules whose key globs match some key of the span. */
+  readonly keyHits: Set<CompiledRedaction>;
+  /** The fields holding a finding or a key some rule matches: in any other field no rule changes anything. */
+  readonly fields: Set<string>;
+  /** Strings redaction wrote into copies of this span: not collected, so scanned when a rule meets them. */
+  readonly written: Set<string>;
+}
+
+/** The parsed object or array a string holds (OTel attributes, tool-call arguments), else undefined. */
+function jsonIn(s: string): object | undefined {
+  const c = s.charCodeAt(0);
+  if ((c !== 123 && c !== 91) || s.length < 2) return undefined;
+  const end = s.charCodeAt(s.length - 1);
+  if (end !== 125 && end !== 93) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(s);
+    return parsed !== null && typeof parsed === "object" ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs every redaction rule's detectors over every rule's fields of `span` in one walk, and tests its
+ * keys against the rules' key globs. It visits exactly the strings `walk` visits (same depth limit,
+ * strings holding JSON read as JSON), so a string it did not record has no finding for any rule.
+ */
+export function collectFindings(span: CanonicalSpan, scan: RedactionScan): SpanFindings {
+  const f: SpanFindings = { span, detectors: scan.detectors, found: new Map(), keyHits: new Set(), fields: new Set(), written: new Set() };
+  let hit = false;
+  const keyRules = scan.rules.filter((r) => r.keys !== null);
+  const visit = (value: unknown, depth: number): void => {
+    if (typeof value === "string") {
+      const json = jsonIn(value);
+      if (json) visit(json, depth + 1);
+      else {
+        const raw = findRaw(value, scan.detectors);
+        if (raw.length) {
+          f.found.set(value, raw);
+          hit = true;
+        }
+      }
+      return;
+    }
+    if (value === null || typeof value !== "object" || depth > 200) return;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) visit(value[i], depth + 1);
+      return;
+    }
+    const obj = value as Record<string, unknown>;
+    const keys = Object.keys(obj);
+    for (let i = 0; i < keys.length; i++) {
+      for (const r of keyRules) {
+        if (r.keys?.test(keys[i])) {
+          f.keyHits.add(r);
+          hit = true;
+        }
+      }
+      visit(obj[keys[i]], depth + 1);
+    }
+  };
+  const src = span as unknown as Record<string, unknown>;
+  for (const field of scan.fields) {
+    hit = false;
+    visit(src[field], 0);
+    if (hit) f.fields.add(field);
+  }
+  return f;
+}
+
+/** Whether `rule` has anything to do on the collected span. */
+function ruleFinds(f: SpanFindings, rule: CompiledRedaction): boolean {
+  if (f.keyHits.has(rule)) return true;
+  for (const raw of f.found.values()) for (const x of raw) if (rule.detectors.includes(f.detectors[x.rank])) return true;
+  return false;
+}
+
+/** `detectors`' findings in `s`: from the collected ones when `s` is a string of the span. */
+function findingsIn(s: string, ctx: Ctx): Finding[] {
+  const f = ctx.findings;
+  if (!f || f.written.has(s)) return findAll(s, ctx.detectors);
+  const raw = f.found.get(s);
+  if (!raw) return [];
+  // ranks index the union, whose order keeps each rule's own detector order: the tie-break holds
+  return resolveOverlaps(raw.filter((x) => ctx.detectors.includes(f.detectors[x.rank])));
 }
 
 function hmac(key: string | undefined, value: string): string {
   return "hmac_" + createHmac("sha256", key ?? "").update(value).digest("hex").slice(0, 16);
 }
 
-/** A string holding a JSON object or array (OTel attributes, tool-call arguments): redacted as JSON. */
-function redactJsonString(s: string, ctx: Ctx, depth: number): string | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(s);
-  } catch {
-    return undefined;
-  }
-  if (parsed === null || typeof parsed !== "object") return undefined;
-  const r = walk(parsed, ctx, depth + 1);
-  return r === parsed ? s : JSON.stringify(r === DROP ? null : r);
+/** A string written into the copy: remembered, so a later rule scans it instead of trusting the collection. */
+function written(s: string, ctx: Ctx): string {
+  ctx.findings?.written.add(s);
+  return s;
 }
 
 function redactString(s: string, ctx: Ctx, depth = 0): Out {
-  const c = s.charCodeAt(0);
-  if ((c === 123 || c === 91) && s.length > 1) {
-    const end = s.charCodeAt(s.length - 1);
-    if (end === 125 || end === 93) {
-      const r = redactJsonString(s, ctx, depth);
-      if (r !== undefined) return r;
-    }
+  const json = jsonIn(s);
+  if (json) {
+    const r = walk(json, ctx, depth + 1);
+    return r === json ? s : written(JSON.stringify(r === DROP ? null : r), ctx);
   }
-  const found = findAll(s, ctx.detectors);
+  const found = findingsIn(s, ctx);
   if (found.length === 0) return s;
   for (const f of found) ctx.counts[f.detector] = (ctx.counts[f.detector] ?? 0) + 1;
   if (ctx.mode === "drop") return DROP;
@@ -69,14 +158,14 @@ function redactString(s: string, ctx: Ctx, depth = 0): Out {
     out += ctx.mode === "mask" ? `[REDACTED:${f.detector}]` : `[HASH:${f.detector}:${hmac(ctx.hashKey, s.slice(f.start, f.end))}]`;
     last = f.end;
   }
-  return out + s.slice(last);
+  return written(out + s.slice(last), ctx);
 }
 
 function redactWhole(value: unknown, ctx: Ctx): Out {
   ctx.counts["key"] = (ctx.counts["key"] ?? 0) + 1;
   if (ctx.mode === "drop") return DROP;
-  if (ctx.mode === "mask") return "[REDACTED:key]";
-  return `[HASH:key:${hmac(ctx.hashKey, typeof value === "string" ? value : JSON.stringify(value) ?? "")}]`;
+  if (ctx.mode === "mask") return written("[REDACTED:key]", ctx);
+  return written(`[HASH:key:${hmac(ctx.hashKey, typeof value === "string" ? value : JSON.stringify(value) ?? "")}]`, ctx);
 }
 
 /** Returns the same reference when nothing changed (so untouched subtrees are shared). */
@@ -108,20 +197,27 @@ function walk(value: unknown, ctx: Ctx, depth: number): Out {
   return copy ?? value;
 }
 
-/** Applies redaction rules in order to one span; returns the original object when nothing matched. */
-export function redactSpan(span: CanonicalSpan, rules: readonly CompiledRedaction[], hashKey: string | undefined, counts: Record<string, number>): CanonicalSpan {
+/**
+ * Applies redaction rules in order to one span; returns the original object when nothing matched.
+ * `findings`, collected from `span` or from the span a chain of rules started at, spares the scans.
+ */
+export function redactSpan(span: CanonicalSpan, rules: readonly CompiledRedaction[], hashKey: string | undefined, counts: Record<string, number>, findings?: SpanFindings): CanonicalSpan {
   let out = span;
   for (const rule of rules) {
-    const ctx: Ctx = { detectors: rule.detectors, keys: rule.keys, mode: rule.mode, hashKey, counts };
+    // on the collected span itself (no earlier rule wrote anything), a rule that finds nothing changes nothing
+    if (findings && out === findings.span && !ruleFinds(findings, rule)) continue;
+    const ctx: Ctx = { detectors: rule.detectors, keys: rule.keys, mode: rule.mode, hashKey, counts, findings };
     const src = out as unknown as Record<string, unknown>;
     let copy: Record<string, unknown> | undefined;
     for (const field of rule.fields) {
       const v = src[field];
       if (v === undefined || v === null) continue;
+      // a field as it was in the collected span, where nothing was found, has nothing to redact
+      if (findings && !findings.fields.has(field) && v === (findings.span as unknown as Record<string, unknown>)[field]) continue;
       let r = walk(v, ctx, 0);
       if (r === v) continue;
       copy ??= { ...src };
-      if (r === DROP && field === "name") r = "[REDACTED]";
+      if (r === DROP && field === "name") r = written("[REDACTED]", ctx);
       if (r === DROP) delete copy[field];
       else copy[field] = r;
     }

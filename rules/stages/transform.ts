@@ -171,7 +171,19 @@ export function applyTransforms(span: CanonicalSpan, transforms: readonly Compil
       }
     }
   }
-  return (o ?? span) as unknown as CanonicalSpan;
+  // A rule that applied without changing anything (a truncate under its budget, a set to the value
+  // already there) leaves the span as it was: hand back the span itself, so the router does not
+  // serialise a copy identical to it (or to another destination's copy) once more.
+  return (o && !sameTopLevel(o, span as unknown as Obj) ? o : span) as unknown as CanonicalSpan;
+}
+
+/** The same keys in the same order holding the same values (references). */
+function sameTopLevel(a: Obj, b: Obj): boolean {
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i] || a[ka[i]] !== b[ka[i]]) return false;
+  return true;
 }
 
 export function isKnownPathHead(head: string): boolean {
