@@ -50,9 +50,17 @@ export function globToRegex(glob: string, flags = ""): RegExp {
   return cachedRegex(`^${globBody(glob)}$`, flags);
 }
 
-/** One regex matching a string that any of the globs matches (one test per string instead of one per glob). */
+/**
+ * One regex matching a string that any of the globs matches (one test per string instead of one per
+ * glob). A glob's leading or trailing `*` drops that anchor rather than becoming `.*`, so `*password*`
+ * is a plain search for `password` (the `s` flag: a `*` or `?` inside a glob matches newlines too).
+ */
 export function globsToRegex(globs: readonly string[], flags = ""): RegExp {
-  return cachedRegex(`^(?:${globs.map(globBody).join("|")})$`, flags);
+  const alternative = (glob: string) => {
+    const body = glob.replace(/^\*+/, "").replace(/\*+$/, "");
+    return `${glob.startsWith("*") ? "" : "^"}${globBody(body)}${glob.endsWith("*") ? "" : "$"}`;
+  };
+  return cachedRegex(`(?:${globs.map(alternative).join("|")})`, flags.includes("s") ? flags : flags + "s");
 }
 
 /** The custom operations, by name (also called directly by compiled conditions: rules/condition.ts). */
