@@ -1,3 +1,4 @@
+import { F } from "./features.ts";
 import type { Detector } from "./types.ts";
 
 // Secrets of common vendors, by their documented prefixes:
@@ -10,6 +11,6 @@ export const api_key: Detector = {
   name: "api_key",
   pattern:
     /(?<![\w-])(?:sk-ant-(?:api\d\d-)?[A-Za-z0-9_-]{20,}|sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}|(?:AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,}|xox[abpr]-[A-Za-z0-9-]{10,}|(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{35}|hf_[A-Za-z0-9]{30,})(?![\w-])/g,
-  prefilter: (s) => /sk-|AKIA|ASIA|gh[pousr]_|github_pat_|xox|_live_|_test_|AIza|hf_/.test(s),
+  gate: F.API_KEY, // every alternative starts with one of the prefixes, after (?<![\w-])
   minLength: 15, // the shortest form: xox?- + 10
 };

@@ -1,3 +1,4 @@
+import { F } from "./features.ts";
 import type { Detector } from "./types.ts";
 
 // `Bearer <token>` as in an Authorization header (case-insensitive keyword, token of 16+ token chars containing a digit or mixed case).
@@ -5,6 +6,6 @@ import type { Detector } from "./types.ts";
 export const bearer_token: Detector = {
   name: "bearer_token",
   pattern: /\b[Bb]earer[ \t]+(?=[\w.~+/-]*(?:\d|[a-z][\w.~+/-]*[A-Z]|[A-Z][\w.~+/-]*[a-z]))[\w.~+/-]{16,}=*/g,
-  prefilter: (s) => s.includes("earer"),
+  gate: F.BEARER, // the pattern starts `\b[Bb]earer[ \t]`
   minLength: 23, // "Bearer " + a 16-character token
 };

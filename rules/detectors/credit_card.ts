@@ -1,4 +1,5 @@
-import { type Detector, digitCount, digitsOf } from "./types.ts";
+import { F } from "./features.ts";
+import { type Detector, digitsOf } from "./types.ts";
 
 /** Luhn (mod 10) check over a string of digits. */
 export function luhn(digits: string): boolean {
@@ -28,6 +29,8 @@ export const credit_card: Detector = {
     if (seps && new Set(seps).size > 1) return false;
     return luhn(d);
   },
-  prefilter: (s) => digitCount(s) >= 13,
+  // consecutive digits of a match are adjacent or one [ -] apart (`[2-6]\d{3}(?:[ -]?\d)`), and
+  // validate wants 13+ of them
+  gate: F.CARD,
   minLength: 13,
 };

@@ -1,4 +1,5 @@
-import { type Detector, digitCount } from "./types.ts";
+import { F } from "./features.ts";
+import type { Detector } from "./types.ts";
 
 /** ISO 13616 mod-97 check on an IBAN without spaces. */
 export function ibanValid(raw: string): boolean {
@@ -19,6 +20,7 @@ export const iban: Detector = {
   name: "iban",
   pattern: /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])/g,
   validate: ibanValid,
-  prefilter: (s) => digitCount(s) >= 2,
+  // `(?<![A-Za-z0-9])[A-Z]{2}\d{2}` and the two groups `(?: ?[A-Z0-9]{4}){2,7}` cannot do without
+  gate: F.IBAN,
   minLength: 15,
 };

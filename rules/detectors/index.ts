@@ -4,6 +4,7 @@ import { api_key } from "./api_key.ts";
 import { bearer_token } from "./bearer_token.ts";
 import { credit_card } from "./credit_card.ts";
 import { email } from "./email.ts";
+import { features } from "./features.ts";
 import { iban } from "./iban.ts";
 import { ip_address } from "./ip_address.ts";
 import { jwt } from "./jwt.ts";
@@ -53,10 +54,14 @@ export function findAll(text: string, detectors: readonly Detector[]): Finding[]
 /** Every detector's matches in `text`, each detector on its own (a detector's matches never overlap). */
 export function findRaw(text: string, detectors: readonly Detector[]): readonly RawFinding[] {
   let found: RawFinding[] | undefined;
+  let f = -1; // the text's features, computed when the first gate asks
   for (let r = 0; r < detectors.length; r++) {
     const d = detectors[r];
     if (text.length < (d.minLength ?? MIN_LENGTH)) continue;
-    if (d.prefilter && !d.prefilter(text)) continue;
+    if (d.gate !== undefined) {
+      if (f < 0) f = features(text);
+      if ((f & d.gate) === 0) continue;
+    }
     d.pattern.lastIndex = 0;
     for (let m = d.pattern.exec(text); m !== null; m = d.pattern.exec(text)) {
       if (m[0].length === 0) {

@@ -1,12 +1,6 @@
 import { isIPv4, isIPv6 } from "node:net";
-import { type Detector, digitCount } from "./types.ts";
-
-// Necessary conditions, so the pattern (whose IPv6 look-ahead is tried at every position) runs on a
-// third of the text it ran on before: an IPv4 candidate holds a digit, a dot and a digit; an IPv6
-// candidate starts with two `hex{0,4}:` groups, so it holds two colons at most 4 hex digits apart
-// (prose is full of single colons and of dots after words).
-const IPV4_HINT = /\d\.\d/;
-const IPV6_HINT = /:[0-9A-Fa-f]{0,4}:/;
+import { F } from "./features.ts";
+import type { Detector } from "./types.ts";
 
 // IPv4 dotted quads (not part of a longer dotted run such as a version 1.2.3.4.5) and IPv6 in full or
 // compressed form, each candidate confirmed by node:net. Times like 10:30:00 are not IPv6.
@@ -19,5 +13,9 @@ export const ip_address: Detector = {
     // require a real address shape: at least 3 groups or a `::` with content (not `a::b` C++ scopes)
     return (m.match(/[0-9A-Fa-f]+/g)?.length ?? 0) >= 3 || /^(?:fe80|::1$|::ffff)/i.test(m);
   },
-  prefilter: (s) => (digitCount(s) >= 4 && IPV4_HINT.test(s)) || IPV6_HINT.test(s),
+  // IPv4: `\d{1,3}(?:\.\d{1,3}){3}` is d.d.d.d. IPv6: isIPv6 accepts an address with `::` or else with
+  // 6+ colons (8 groups, or 6 and a dotted quad); in the pattern its colons are hex{0,4} apart, and
+  // the match starts a run of [0-9A-Fa-f:] (the groups) not after [\w.:]. (Prose is full of single
+  // colons, dots after words, times like 10:30:00 and scopes like std::vector.)
+  gate: F.IPV4 | F.IPV6,
 };

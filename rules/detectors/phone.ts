@@ -1,4 +1,5 @@
-import { type Detector, digitCount, digitsOf } from "./types.ts";
+import { F } from "./features.ts";
+import { type Detector, digitsOf } from "./types.ts";
 
 // International phone numbers in the forms people write them:
 //  - E.164-ish with a leading `+` and country code: +44 20 7946 0958, +1-415-555-0100, +4915112345678
@@ -15,6 +16,10 @@ export const phone: Detector = {
     if (m.startsWith("+")) return n >= 8 && n <= 15;
     return n >= 9 && n <= 12;
   },
-  prefilter: (s) => digitCount(s) >= 8, // the validator wants 8+ digits with `+`, 9+ without
+  // Between two digits of a match the alternatives allow nothing or 1–2 of " .-()" (`[ .-]?\(?`,
+  // `\)?[ .-]?`, `\)[ .-]?`, `[ .-]`), so all its digits are in one such run, and `+` is not one of
+  // them: a `+…` match's run starts right after the `+`. validate wants 8+ digits with `+`, 9+ without;
+  // the alternatives without `+` have 2+ non-empty gaps (a bare run of digits is never a match).
+  gate: F.PHONE,
   minLength: 9,
 };
