@@ -44,10 +44,13 @@ export interface SpanFindings {
   readonly detectors: readonly Detector[];
   /** The span's strings with at least one finding, by content. Any other string of the span has none. */
   readonly found: Map<string, readonly RawFinding[]>;
-  /** The rules whose key globs match some key of the span. */
-  readonly keyHits: Set<CompiledRedaction>;
-  /** The fields holding a finding or a key some rule matches: in any other field no rule changes anything. */
-  readonly fields: Set<string>;
+  /** The strings of the span that hold JSON, parsed (read-only: walks copy what they change). */
+  readonly json: Map<string, object>;
+  /**
+   * Per field: the detectors that found something in it and the rules whose key globs match a key in
+   * it. A rule with none of them in a field, as the span has it, leaves that field as it is.
+   */
+  readonly hits: Map<string, Set<Detector | CompiledRedaction>>;
   /** Strings redaction wrote into copies of this span: not collected, so scanned when a rule meets them. */
   readonly written: Set<string>;
 }
@@ -72,19 +75,22 @@ function jsonIn(s: string): object | undefined {
  * strings holding JSON read as JSON), so a string it did not record has no finding for any rule.
  */
 export function collectFindings(span: CanonicalSpan, scan: RedactionScan): SpanFindings {
-  const f: SpanFindings = { span, detectors: scan.detectors, found: new Map(), keyHits: new Set(), fields: new Set(), written: new Set() };
-  let hit = false;
+  const f: SpanFindings = { span, detectors: scan.detectors, found: new Map(), json: new Map(), hits: new Map(), written: new Set() };
   const keyRules = scan.rules.filter((r) => r.keys !== null);
+  let hits: Set<Detector | CompiledRedaction> | undefined; // the current field's
   const visit = (value: unknown, depth: number): void => {
     if (typeof value === "string") {
       const json = jsonIn(value);
-      if (json) visit(json, depth + 1);
-      else {
-        const raw = findRaw(value, scan.detectors);
-        if (raw.length) {
-          f.found.set(value, raw);
-          hit = true;
-        }
+      if (json) {
+        f.json.set(value, json);
+        visit(json, depth + 1);
+        return;
+      }
+      const raw = findRaw(value, scan.detectors);
+      if (raw.length) {
+        f.found.set(value, raw);
+        hits ??= new Set();
+        for (const x of raw) hits.add(scan.detectors[x.rank]);
       }
       return;
     }
@@ -96,28 +102,25 @@ export function collectFindings(span: CanonicalSpan, scan: RedactionScan): SpanF
     const obj = value as Record<string, unknown>;
     const keys = Object.keys(obj);
     for (let i = 0; i < keys.length; i++) {
-      for (const r of keyRules) {
-        if (r.keys?.test(keys[i])) {
-          f.keyHits.add(r);
-          hit = true;
-        }
-      }
+      for (const r of keyRules) if (r.keys?.test(keys[i])) (hits ??= new Set()).add(r);
       visit(obj[keys[i]], depth + 1);
     }
   };
   const src = span as unknown as Record<string, unknown>;
   for (const field of scan.fields) {
-    hit = false;
+    hits = undefined;
     visit(src[field], 0);
-    if (hit) f.fields.add(field);
+    if (hits) f.hits.set(field, hits);
   }
   return f;
 }
 
+/** Whether `rule` finds something among `hits` (a field's). */
+const hitBy = (hits: Set<Detector | CompiledRedaction> | undefined, rule: CompiledRedaction): boolean => hits !== undefined && (hits.has(rule) || rule.detectors.some((d) => hits.has(d)));
+
 /** Whether `rule` has anything to do on the collected span. */
 function ruleFinds(f: SpanFindings, rule: CompiledRedaction): boolean {
-  if (f.keyHits.has(rule)) return true;
-  for (const raw of f.found.values()) for (const x of raw) if (rule.detectors.includes(f.detectors[x.rank])) return true;
+  for (const hits of f.hits.values()) if (hitBy(hits, rule)) return true;
   return false;
 }
 
@@ -142,7 +145,8 @@ function written(s: string, ctx: Ctx): string {
 }
 
 function redactString(s: string, ctx: Ctx, depth = 0): Out {
-  const json = jsonIn(s);
+  const f = ctx.findings;
+  const json = f?.json.get(s) ?? jsonIn(s);
   if (json) {
     const r = walk(json, ctx, depth + 1);
     return r === json ? s : written(JSON.stringify(r === DROP ? null : r), ctx);
@@ -212,8 +216,8 @@ export function redactSpan(span: CanonicalSpan, rules: readonly CompiledRedactio
     for (const field of rule.fields) {
       const v = src[field];
       if (v === undefined || v === null) continue;
-      // a field as it was in the collected span, where nothing was found, has nothing to redact
-      if (findings && !findings.fields.has(field) && v === (findings.span as unknown as Record<string, unknown>)[field]) continue;
+      // a field as it is in the collected span, where this rule found nothing, stays as it is
+      if (findings && v === (findings.span as unknown as Record<string, unknown>)[field] && !hitBy(findings.hits.get(field), rule)) continue;
       let r = walk(v, ctx, 0);
       if (r === v) continue;
       copy ??= { ...src };
