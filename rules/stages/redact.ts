@@ -33,7 +33,10 @@ interface Ctx {
   mode: "mask" | "hash" | "drop";
   hashKey: string | undefined;
   counts: Record<string, number>;
+  /** Set while walking a field as the collected span has it: its strings' findings are known. */
   findings: SpanFindings | undefined;
+  /** The span's strings holding JSON, parsed (SpanFindings.json), whatever field is walked. */
+  json: Map<string, object> | undefined;
 }
 
 /** What all the redaction rules find in one span, collected in one pass (see collectFindings). */
@@ -51,8 +54,6 @@ export interface SpanFindings {
    * it. A rule with none of them in a field, as the span has it, leaves that field as it is.
    */
   readonly hits: Map<string, Set<Detector | CompiledRedaction>>;
-  /** Strings redaction wrote into copies of this span: not collected, so scanned when a rule meets them. */
-  readonly written: Set<string>;
 }
 
 /** The parsed object or array a string holds (OTel attributes, tool-call arguments), else undefined. */
@@ -75,7 +76,7 @@ function jsonIn(s: string): object | undefined {
  * strings holding JSON read as JSON), so a string it did not record has no finding for any rule.
  */
 export function collectFindings(span: CanonicalSpan, scan: RedactionScan): SpanFindings {
-  const f: SpanFindings = { span, detectors: scan.detectors, found: new Map(), json: new Map(), hits: new Map(), written: new Set() };
+  const f: SpanFindings = { span, detectors: scan.detectors, found: new Map(), json: new Map(), hits: new Map() };
   const keyRules = scan.rules.filter((r) => r.keys !== null);
   let hits: Set<Detector | CompiledRedaction> | undefined; // the current field's
   const visit = (value: unknown, depth: number): void => {
@@ -124,10 +125,10 @@ function ruleFinds(f: SpanFindings, rule: CompiledRedaction): boolean {
   return false;
 }
 
-/** `detectors`' findings in `s`: from the collected ones when `s` is a string of the span. */
+/** `ctx.detectors`' findings in `s`: the collected ones when `s` is in a field as the span has it. */
 function findingsIn(s: string, ctx: Ctx): Finding[] {
   const f = ctx.findings;
-  if (!f || f.written.has(s)) return findAll(s, ctx.detectors);
+  if (!f) return findAll(s, ctx.detectors);
   const raw = f.found.get(s);
   if (!raw) return [];
   // ranks index the union, whose order keeps each rule's own detector order: the tie-break holds
@@ -138,18 +139,11 @@ function hmac(key: string | undefined, value: string): string {
   return "hmac_" + createHmac("sha256", key ?? "").update(value).digest("hex").slice(0, 16);
 }
 
-/** A string written into the copy: remembered, so a later rule scans it instead of trusting the collection. */
-function written(s: string, ctx: Ctx): string {
-  ctx.findings?.written.add(s);
-  return s;
-}
-
 function redactString(s: string, ctx: Ctx, depth = 0): Out {
-  const f = ctx.findings;
-  const json = f?.json.get(s) ?? jsonIn(s);
+  const json = ctx.json?.get(s) ?? jsonIn(s);
   if (json) {
     const r = walk(json, ctx, depth + 1);
-    return r === json ? s : written(JSON.stringify(r === DROP ? null : r), ctx);
+    return r === json ? s : JSON.stringify(r === DROP ? null : r);
   }
   const found = findingsIn(s, ctx);
   if (found.length === 0) return s;
@@ -162,14 +156,14 @@ function redactString(s: string, ctx: Ctx, depth = 0): Out {
     out += ctx.mode === "mask" ? `[REDACTED:${f.detector}]` : `[HASH:${f.detector}:${hmac(ctx.hashKey, s.slice(f.start, f.end))}]`;
     last = f.end;
   }
-  return written(out + s.slice(last), ctx);
+  return out + s.slice(last);
 }
 
 function redactWhole(value: unknown, ctx: Ctx): Out {
   ctx.counts["key"] = (ctx.counts["key"] ?? 0) + 1;
   if (ctx.mode === "drop") return DROP;
-  if (ctx.mode === "mask") return written("[REDACTED:key]", ctx);
-  return written(`[HASH:key:${hmac(ctx.hashKey, typeof value === "string" ? value : JSON.stringify(value) ?? "")}]`, ctx);
+  if (ctx.mode === "mask") return "[REDACTED:key]";
+  return `[HASH:key:${hmac(ctx.hashKey, typeof value === "string" ? value : JSON.stringify(value) ?? "")}]`;
 }
 
 /** Returns the same reference when nothing changed (so untouched subtrees are shared). */
@@ -210,18 +204,21 @@ export function redactSpan(span: CanonicalSpan, rules: readonly CompiledRedactio
   for (const rule of rules) {
     // on the collected span itself (no earlier rule wrote anything), a rule that finds nothing changes nothing
     if (findings && out === findings.span && !ruleFinds(findings, rule)) continue;
-    const ctx: Ctx = { detectors: rule.detectors, keys: rule.keys, mode: rule.mode, hashKey, counts, findings };
+    const ctx: Ctx = { detectors: rule.detectors, keys: rule.keys, mode: rule.mode, hashKey, counts, findings: undefined, json: findings?.json };
     const src = out as unknown as Record<string, unknown>;
     let copy: Record<string, unknown> | undefined;
     for (const field of rule.fields) {
       const v = src[field];
       if (v === undefined || v === null) continue;
-      // a field as it is in the collected span, where this rule found nothing, stays as it is
-      if (findings && v === (findings.span as unknown as Record<string, unknown>)[field] && !hitBy(findings.hits.get(field), rule)) continue;
+      // A field as the collected span has it: what this rule finds in it is known (nothing: it stays
+      // as it is). A field an earlier rule changed holds strings that rule wrote: scanned afresh.
+      const collected = findings !== undefined && v === (findings.span as unknown as Record<string, unknown>)[field];
+      if (collected && !hitBy(findings.hits.get(field), rule)) continue;
+      ctx.findings = collected ? findings : undefined;
       let r = walk(v, ctx, 0);
       if (r === v) continue;
       copy ??= { ...src };
-      if (r === DROP && field === "name") r = written("[REDACTED]", ctx);
+      if (r === DROP && field === "name") r = "[REDACTED]";
       if (r === DROP) delete copy[field];
       else copy[field] = r;
     }
