@@ -15,8 +15,9 @@
 // Only the copy for the destination changes: untouched subtrees are shared with the original span.
 // Counts go to `counts[detector]`; values are never logged or kept.
 // One pass per span (collectFindings) runs every rule's detectors over every rule's fields at once;
-// the rules then reuse what it found instead of scanning again, and a rule that found nothing is not
-// walked at all (for a span without PII: no rule is).
+// the rules then reuse what it found instead of scanning again (only a field an earlier rule of the
+// same chain changed is scanned afresh), and a rule that found nothing is not walked at all (for a
+// span without PII: no rule is).
 import { createHmac } from "node:crypto";
 import type { CanonicalSpan } from "../../lib/span/types.ts";
 import { type Detector, type Finding, findAll, findRaw, type RawFinding, resolveOverlaps } from "../detectors/index.ts";
@@ -103,7 +104,11 @@ export function collectFindings(span: CanonicalSpan, scan: RedactionScan): SpanF
     const obj = value as Record<string, unknown>;
     const keys = Object.keys(obj);
     for (let i = 0; i < keys.length; i++) {
-      for (const r of keyRules) if (r.keys?.test(keys[i])) (hits ??= new Set()).add(r);
+      for (const r of keyRules) {
+        if (!r.keys?.test(keys[i])) continue;
+        hits ??= new Set();
+        hits.add(r);
+      }
       visit(obj[keys[i]], depth + 1);
     }
   };
