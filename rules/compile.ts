@@ -217,7 +217,7 @@ function redactionScanOf(rules: readonly CompiledRedaction[]): RedactionScan {
   const all = new Set(rules.flatMap((r) => r.detectors));
   const builtins = Object.values(DETECTORS).filter((d) => all.has(d));
   const custom = [...all].filter((d) => !builtins.includes(d));
-  return { rules, detectors: [...builtins, ...custom], fields: [...new Set(rules.flatMap((r) => r.fields))] };
+  return { keyRules: rules.filter((r) => r.keys !== null), detectors: [...builtins, ...custom], fields: [...new Set(rules.flatMap((r) => r.fields))] };
 }
 
 /** The rules of one stage that apply to `destination`, with the cache key of each prefix (engine.ts). */

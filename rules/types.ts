@@ -86,7 +86,8 @@ export interface CompiledRedaction {
 }
 /** Every redaction rule's detectors (built-ins in their order, then the custom ones) and fields together. */
 export interface RedactionScan {
-  rules: readonly CompiledRedaction[];
+  /** The rules with key globs. */
+  keyRules: readonly CompiledRedaction[];
   detectors: readonly Detector[];
   fields: readonly RedactableField[];
 }

@@ -57,12 +57,17 @@ export interface SpanFindings {
   readonly hits: Map<string, Set<Detector | CompiledRedaction>>;
 }
 
-/** The parsed object or array a string holds (OTel attributes, tool-call arguments), else undefined. */
-function jsonIn(s: string): object | undefined {
+/**
+ * The parsed object or array a string holds (OTel attributes, tool-call arguments), else undefined;
+ * from `parsed` (the span's, SpanFindings.json) when it is there.
+ */
+function jsonIn(s: string, parsed?: Map<string, object>): object | undefined {
   const c = s.charCodeAt(0);
   if ((c !== 123 && c !== 91) || s.length < 2) return undefined;
   const end = s.charCodeAt(s.length - 1);
   if (end !== 125 && end !== 93) return undefined;
+  const known = parsed?.get(s);
+  if (known) return known;
   try {
     const parsed: unknown = JSON.parse(s);
     return parsed !== null && typeof parsed === "object" ? parsed : undefined;
@@ -78,7 +83,7 @@ function jsonIn(s: string): object | undefined {
  */
 export function collectFindings(span: CanonicalSpan, scan: RedactionScan): SpanFindings {
   const f: SpanFindings = { span, detectors: scan.detectors, found: new Map(), json: new Map(), hits: new Map() };
-  const keyRules = scan.rules.filter((r) => r.keys !== null);
+  const { keyRules } = scan;
   let hits: Set<Detector | CompiledRedaction> | undefined; // the current field's
   const visit = (value: unknown, depth: number): void => {
     if (typeof value === "string") {
@@ -124,12 +129,6 @@ export function collectFindings(span: CanonicalSpan, scan: RedactionScan): SpanF
 /** Whether `rule` finds something among `hits` (a field's). */
 const hitBy = (hits: Set<Detector | CompiledRedaction> | undefined, rule: CompiledRedaction): boolean => hits !== undefined && (hits.has(rule) || rule.detectors.some((d) => hits.has(d)));
 
-/** Whether `rule` has anything to do on the collected span. */
-function ruleFinds(f: SpanFindings, rule: CompiledRedaction): boolean {
-  for (const hits of f.hits.values()) if (hitBy(hits, rule)) return true;
-  return false;
-}
-
 /** `ctx.detectors`' findings in `s`: the collected ones when `s` is in a field as the span has it. */
 function findingsIn(s: string, ctx: Ctx): Finding[] {
   const f = ctx.findings;
@@ -145,7 +144,7 @@ function hmac(key: string | undefined, value: string): string {
 }
 
 function redactString(s: string, ctx: Ctx, depth = 0): Out {
-  const json = ctx.json?.get(s) ?? jsonIn(s);
+  const json = jsonIn(s, ctx.json);
   if (json) {
     const r = walk(json, ctx, depth + 1);
     return r === json ? s : JSON.stringify(r === DROP ? null : r);
@@ -207,8 +206,6 @@ function walk(value: unknown, ctx: Ctx, depth: number): Out {
 export function redactSpan(span: CanonicalSpan, rules: readonly CompiledRedaction[], hashKey: string | undefined, counts: Record<string, number>, findings?: SpanFindings): CanonicalSpan {
   let out = span;
   for (const rule of rules) {
-    // on the collected span itself (no earlier rule wrote anything), a rule that finds nothing changes nothing
-    if (findings && out === findings.span && !ruleFinds(findings, rule)) continue;
     const ctx: Ctx = { detectors: rule.detectors, keys: rule.keys, mode: rule.mode, hashKey, counts, findings: undefined, json: findings?.json };
     const src = out as unknown as Record<string, unknown>;
     let copy: Record<string, unknown> | undefined;
