@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { cleanCorpus, piiCorpus } from "./corpus.ts";
 import { applyRules, compileRules } from "./engine.ts";
 import { collectFindings, redactSpan } from "./stages/redact.ts";
@@ -113,5 +113,40 @@ describe("findings collected once per span (property)", () => {
       expect(findings.found.size).toBe(0);
       expect(redactSpan(span, rules.redaction, rules.hashKey, {}, findings)).toBe(span);
     }
+  });
+});
+
+describe("strings that look bracketed", () => {
+  const rules = compileRules(
+    {
+      redaction: [
+        { name: "first", detectors: ["email"], mode: "mask" },
+        { name: "second", custom: [{ name: "order", pattern: "ORD-\\d{6}" }], mode: "mask" },
+      ],
+    },
+    { destinations: ["d"] },
+  );
+  const span = cleanCorpus(1, 2)[0];
+
+  it("a later rule of a chain does not hand the earlier rule's tokens to JSON.parse", () => {
+    const masked = redactSpan({ ...span, user_id: "ann@example.com", tags: ["bob@example.com", "ORD-123456"] }, rules.redaction.slice(0, 1), undefined, {});
+    expect(masked.user_id).toBe("[REDACTED:email]");
+    const parse = vi.spyOn(JSON, "parse");
+    try {
+      const out = redactSpan(masked, rules.redaction.slice(1), undefined, {});
+      expect(out.tags).toEqual(["[REDACTED:email]", "[REDACTED:order]"]);
+      const tokens = parse.mock.calls.filter(([text]) => typeof text === "string" && /^\[(REDACTED|HASH):/.test(text));
+      expect(tokens).toEqual([]); // a thrown SyntaxError per token cost more than the whole scan
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it("JSON with whitespace after the bracket is still read as JSON", () => {
+    const counts: Record<string, number> = {};
+    const out = redactSpan({ ...span, user_id: '[ "ann@example.com", 1 ]', session_id: '{\n  "mail": "bob@example.com"\n}' }, rules.redaction, undefined, counts);
+    expect(JSON.parse(out.user_id as string)).toEqual(["[REDACTED:email]", 1]);
+    expect(JSON.parse(out.session_id as string)).toEqual({ mail: "[REDACTED:email]" });
+    expect(counts).toEqual({ email: 2 });
   });
 });

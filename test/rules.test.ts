@@ -59,6 +59,8 @@ describe("rules in the running process", () => {
       if (droppedCount < 1) await new Promise((ok) => setTimeout(ok, 100));
     }
     expect(droppedCount).toBe(1);
+    const rulesSeconds = Number(/^tracerelay_router_rules_seconds_total (\S+)/m.exec(await (await fetch(`${tr.url}/metrics`)).text())?.[1]);
+    expect(rulesSeconds).toBeGreaterThan(0);
     expect((await tr.api(`/api/v1/traces/${dropped}`)).status).toBe(404);
   });
 

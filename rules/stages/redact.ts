@@ -66,6 +66,7 @@ function jsonIn(s: string, parsed?: Map<string, object>): object | undefined {
   if ((c !== 123 && c !== 91) || s.length < 2) return undefined;
   const end = s.charCodeAt(s.length - 1);
   if (end !== 125 && end !== 93) return undefined;
+  if (!opensJson(s, c)) return undefined;
   const known = parsed?.get(s);
   if (known) return known;
   try {
@@ -74,6 +75,20 @@ function jsonIn(s: string, parsed?: Map<string, object>): object | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether what follows the opening `{` or `[` of `s` can start a JSON member or element. Bracketed
+ * text that is not JSON (`[REDACTED:email]`, which a rule earlier in a chain writes) is then not handed
+ * to JSON.parse: its exception costs more than a whole rule's scan of the string.
+ */
+function opensJson(s: string, open: number): boolean {
+  let i = 1;
+  let c = s.charCodeAt(i);
+  while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++i);
+  if (open === 123) return c === 34 || c === 125; // "key" or }
+  // " { [ ] - digit t(rue) f(alse) n(ull)
+  return c === 34 || c === 123 || c === 91 || c === 93 || c === 45 || (c >= 48 && c <= 57) || c === 116 || c === 102 || c === 110;
 }
 
 /**

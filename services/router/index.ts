@@ -144,10 +144,12 @@ export async function startRouter(opts: RouterOptions): Promise<Consumer> {
       const released = kind === "poll" ? tail.poll() : tail.flush();
       if (released.length === 0) return;
       const out = new Map<string, ProduceMessage[]>();
+      const t0 = performance.now();
       for (const rel of released) {
         opts.metrics?.tailDecisions.inc({ reason: rel.reason }, 1);
         emitRelease(rules, rel.items, rel.decision, out, hooks);
       }
+      opts.metrics?.seconds.inc((performance.now() - t0) / 1000);
       opts.metrics?.tailBuffered.set(tail.buffered.spans);
       await produceAll(out).catch((err) => logger.error({ err }, "tail release could not be produced"));
     });
@@ -172,7 +174,9 @@ export async function startRouter(opts: RouterOptions): Promise<Consumer> {
       if (rules.tail) tail ??= new TailSampler<BusRecord>(currentRules as () => CompiledRules, clock);
       else if (tail && tail.buffered.spans > 0) await releaseTail("flush");
       const out = new Map<string, ProduceMessage[]>();
+      const t0 = performance.now();
       routeBatch(rules, batch, rules.tail ? tail : null, out, hooks);
+      opts.metrics?.seconds.inc((performance.now() - t0) / 1000);
       if (tail) opts.metrics?.tailBuffered.set(tail.buffered.spans);
       await produceAll(out);
     },

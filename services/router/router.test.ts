@@ -7,7 +7,9 @@ import { createEmbeddedBus } from "../../lib/bus/embedded/bus.ts";
 import { type BusRecord, TOPICS } from "../../lib/bus/types.ts";
 import type { CanonicalSpan } from "../../lib/span/types.ts";
 import { createLogger } from "../../lib/telemetry/logger.ts";
+import { Registry } from "prom-client";
 import { compileRules } from "../../rules/compile.ts";
+import { createRulesMetrics } from "../../rules/metrics.ts";
 import { RulesHolder } from "../../rules/runtime.ts";
 import { startRouter } from "./index.ts";
 
@@ -90,6 +92,23 @@ describe("router with rules", () => {
     expect(got[0].value.toString()).toBe(raw);
     await new Promise((ok) => setTimeout(ok, 200));
     expect(b.received.get("store")).toEqual([]);
+    await router.stop();
+    await b.close();
+  });
+
+  it("counts the time it spends applying rules, and none on the raw path", async () => {
+    const b = await realBus();
+    const metrics = createRulesMetrics(new Registry());
+    const rules = new RulesHolder(destinations, null);
+    const router = await startRouter({ bus: b.bus, destinations, logger, rules, metrics });
+    const seconds = async () => (await metrics.seconds.get()).values[0]?.value ?? 0;
+    await b.produce([{ key: "a", value: JSON.stringify(span(1)) }]);
+    await b.waitFor("vendor", 1);
+    expect(await seconds()).toBe(0);
+    rules.swap(compileRules({ redaction: [{ detectors: ["email"], destinations: ["vendor"] }] }, { destinations }));
+    await b.produce(Array.from({ length: 200 }, (_, i) => ({ key: `t${i}`, value: JSON.stringify(span(i)) })));
+    await b.waitFor("vendor", 201);
+    expect(await seconds()).toBeGreaterThan(0);
     await router.stop();
     await b.close();
   });
