@@ -11,12 +11,15 @@
 //   one, each as a span (see rules/engine.ts for why decisions stay consistent per trace).
 // - Hot reload: the rule set is read ONCE per batch from the RulesHolder (an atomic reference swap), so
 //   every span is processed by one complete rule set.
+// - A batch is routed in slices of ~10 ms with the event loop given back in between, so rules that
+//   cost 100+ ms per batch do not hold up the other roles of the process (ingest's acknowledgements).
 // - Tail sampling (a sampling rule reads `trace.*`): records wait in a TailSampler until their trace is
 //   quiet, then are produced with the trace's decision. KNOWN GAP: a buffered record's offset is
 //   committed when its batch completes, so a crash (not a clean stop: stop() flushes) loses at most
 //   the traces buffered at that moment (`tail.decision_wait_ms` worth of traffic).
 // - A record whose value is not JSON cannot be evaluated: it is forwarded unchanged to `store` (if
 //   configured) and counted, never silently dropped.
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { type Bus, type BusRecord, type Consumer, type ProduceMessage, TOPICS } from "../../lib/bus/types.ts";
 import type { SpanPiece } from "../../lib/span/envelope.ts";
 import type { CanonicalSpan } from "../../lib/span/types.ts";
@@ -43,16 +46,26 @@ export interface RouterOptions {
 }
 
 const PIECE_HEADER = "piece";
+/** The longest the router holds the event loop while it applies rules to a batch (ms). */
+const SLICE_MS = 10;
 
-/** Routes one batch; pure apart from the tail sampler state. Exported for benchmarks and tests. */
+/**
+ * Routes one batch, from its record `from` on, until the clock passes `until` (ms, performance.now())
+ * after a record; returns the index of the first record not routed (batch.length: all of it). Pure
+ * apart from the tail sampler state. Exported for benchmarks and tests.
+ */
 export function routeBatch(
   rules: CompiledRules,
   batch: readonly BusRecord[],
   tail: TailSampler<BusRecord> | null,
   out: Map<string, ProduceMessage[]>,
   hooks: { metrics?: RulesMetrics; onDecision?: (r: BusRecord, span: CanonicalSpan, d: ReturnType<typeof applyRules>["decisions"]) => void; onUnparsable?: (r: BusRecord) => void } = {},
-): void {
-  for (const r of batch) {
+  slice: { from?: number; until?: number } = {},
+): number {
+  const until = slice.until ?? Number.POSITIVE_INFINITY;
+  for (let i = slice.from ?? 0; i < batch.length; i++) {
+    if (until !== Number.POSITIVE_INFINITY && i > (slice.from ?? 0) && performance.now() >= until) return i;
+    const r = batch[i];
     let span: CanonicalSpan;
     try {
       span = JSON.parse(r.value.toString("utf8")) as CanonicalSpan;
@@ -66,6 +79,7 @@ export function routeBatch(
       for (const rel of tail.add(span, r, r.value.length, pieceFields(r))) emitRelease(rules, rel.items, rel.decision, out, hooks);
     } else emit(rules, r, span, undefined, out, hooks);
   }
+  return batch.length;
 }
 
 export function emitRelease(rules: CompiledRules, items: ReadonlyArray<{ span: CanonicalSpan; payload: BusRecord }>, decision: SampleDecision, out: Map<string, ProduceMessage[]>, hooks: Parameters<typeof routeBatch>[4] = {}): void {
@@ -137,6 +151,7 @@ export async function startRouter(opts: RouterOptions): Promise<Consumer> {
     await Promise.all([...out].map(([d, messages]) => (messages.length ? bus.produce(TOPICS.deliver(d), messages) : undefined)));
   };
   let tailChain: Promise<void> = Promise.resolve();
+  let routing: Promise<void> = Promise.resolve(); // the batch being routed, if any (see the handler)
   const releaseTail = (kind: "poll" | "flush") => {
     tailChain = tailChain.then(async () => {
       const rules = currentRules();
@@ -174,9 +189,21 @@ export async function startRouter(opts: RouterOptions): Promise<Consumer> {
       if (rules.tail) tail ??= new TailSampler<BusRecord>(currentRules as () => CompiledRules, clock);
       else if (tail && tail.buffered.spans > 0) await releaseTail("flush");
       const out = new Map<string, ProduceMessage[]>();
-      const t0 = performance.now();
-      routeBatch(rules, batch, rules.tail ? tail : null, out, hooks);
-      opts.metrics?.seconds.inc((performance.now() - t0) / 1000);
+      // In slices of SLICE_MS, giving the event loop back in between: a batch of PII-heavy spans takes
+      // 100+ ms of rules, which in one process would hold up ingest's acknowledgements as long. One
+      // partition's batch at a time: slices of two batches would otherwise run back to back.
+      const routed = routing.then(async () => {
+        let busy = 0;
+        for (let i = 0; i < batch.length; ) {
+          const t0 = performance.now();
+          i = routeBatch(rules, batch, rules.tail ? tail : null, out, hooks, { from: i, until: t0 + SLICE_MS });
+          busy += performance.now() - t0;
+          if (i < batch.length) await yieldToEventLoop();
+        }
+        opts.metrics?.seconds.inc(busy / 1000);
+      });
+      routing = routed.catch(() => undefined);
+      await routed;
       if (tail) opts.metrics?.tailBuffered.set(tail.buffered.spans);
       await produceAll(out);
     },
