@@ -62,9 +62,9 @@ export function routeBatch(
   hooks: { metrics?: RulesMetrics; onDecision?: (r: BusRecord, span: CanonicalSpan, d: ReturnType<typeof applyRules>["decisions"]) => void; onUnparsable?: (r: BusRecord) => void } = {},
   slice: { from?: number; until?: number } = {},
 ): number {
-  const until = slice.until ?? Number.POSITIVE_INFINITY;
-  for (let i = slice.from ?? 0; i < batch.length; i++) {
-    if (until !== Number.POSITIVE_INFINITY && i > (slice.from ?? 0) && performance.now() >= until) return i;
+  const { from = 0, until } = slice;
+  for (let i = from; i < batch.length; i++) {
+    if (until !== undefined && i > from && performance.now() >= until) return i; // at least one record per call
     const r = batch[i];
     let span: CanonicalSpan;
     try {
