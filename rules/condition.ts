@@ -19,7 +19,7 @@ const truthy = jsonLogic.truthy; // [] is false, as json-logic has it
 export function compileCondition(logic: unknown): Condition {
   if (logic === undefined || logic === null) return () => true;
   if (typeof logic !== "object") {
-    const v = jsonLogic.truthy(logic);
+    const v = truthy(logic);
     return () => v;
   }
   const expr = compileExpr(logic);

@@ -1,5 +1,5 @@
 // One pass over a string's char codes computes the features the built-in detectors' gates ask for,
-// so a string is read once instead of once per prefilter, and a detector's regex runs only when its
+// so a string is read once instead of once per detector, and a detector's regex runs only when its
 // feature is present. Each feature is a NECESSARY condition for its detector to find anything (the
 // derivations are next to the patterns). Only ASCII matters: without the `u` flag, \d, \w and \b are
 // ASCII in JS regexes.

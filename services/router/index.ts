@@ -28,6 +28,7 @@ import { applyRules, staticRoute } from "../../rules/engine.ts";
 import type { RulesMetrics } from "../../rules/metrics.ts";
 import type { RulesHolder } from "../../rules/runtime.ts";
 import { type Clock, systemClock, TailSampler } from "../../rules/stages/sample.ts";
+import { PIECE_HEADER } from "../ingest/publish.ts";
 import type { CompiledRules, SampleDecision } from "../../rules/types.ts";
 
 export interface RouterOptions {
@@ -45,7 +46,6 @@ export interface RouterOptions {
   decisionLogEvery?: number;
 }
 
-const PIECE_HEADER = "piece";
 /** The longest the router holds the event loop while it applies rules to a batch (ms). */
 const SLICE_MS = 10;
 
